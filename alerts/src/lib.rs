@@ -1,0 +1,1 @@
+//! Alert rules, the pending/firing/resolved state machine, and signed webhook delivery.

@@ -1,0 +1,1 @@
+//! The HTTP API, the dashboard page, Prometheus exposition and API-key authentication.

@@ -1,0 +1,1 @@
+//! Statistical drift tests, windows and baselines, and drift reports.

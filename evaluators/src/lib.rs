@@ -1,0 +1,1 @@
+//! Evaluators that map an Arrow batch of exchanges to new score columns.

@@ -1,0 +1,1 @@
+//! The ONNX model server: model repository, batching, event emission and admin rollback.

@@ -1,0 +1,726 @@
+//! Bytes to a validated [`Event`], or a [`Rejection`] listing every problem with its field path.
+//!
+//! The rules here and `inference-event.v1.schema.json` describe the same language; a test runs both
+//! over the fixture corpus and requires them to agree.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::{
+    SCHEMA_MAJOR,
+    event::{
+        ErrorInfo, Event, EventKind, Feedback, Header, Message, ModelRef, Payload, RequestBody,
+        ResponseBody, ResponseStatus, Timings, Usage,
+    },
+    money::NanoUsd,
+    problem::{Problem, Rejection},
+    timestamp::Timestamp,
+};
+
+/// Size limits. The defaults are the ones the JSON Schema states.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_event_bytes: usize,
+    /// Characters (Unicode scalar values) in any one text: prompt, message, output, comment.
+    pub max_text_chars: usize,
+    pub max_attributes: usize,
+    pub max_messages: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_event_bytes: 1 << 20,
+            max_text_chars: 262_144,
+            max_attributes: 64,
+            max_messages: 1024,
+        }
+    }
+}
+
+const MAX_ID_CHARS: usize = 128;
+const MAX_NAME_CHARS: usize = 256;
+const MAX_ATTRIBUTE_KEY_CHARS: usize = 128;
+const MAX_ATTRIBUTE_VALUE_CHARS: usize = 4096;
+const MAX_FINISH_REASONS: usize = 16;
+const MESSAGE_ROLES: [&str; 5] = ["system", "user", "assistant", "tool", "developer"];
+
+const HEADER_FIELDS: [&str; 16] = [
+    "schema_version",
+    "event_id",
+    "kind",
+    "request_id",
+    "timestamp",
+    "service",
+    "environment",
+    "project",
+    "model",
+    "operation",
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "session_id",
+    "user_id",
+    "attributes",
+];
+const BODY_FIELDS: [&str; 3] = ["request", "response", "feedback"];
+
+/// Validates one event. Never panics, whatever the bytes.
+pub fn decode_event(bytes: &[u8], limits: &Limits) -> Result<Event, Rejection> {
+    if bytes.len() > limits.max_event_bytes {
+        return Err(Rejection::single(
+            "$",
+            format!(
+                "event is {} bytes, over the limit of {}",
+                bytes.len(),
+                limits.max_event_bytes
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Rejection::single("$", format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+    })?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Rejection::single("$", format!("invalid JSON: {e}")))?;
+    let Value::Object(map) = &value else {
+        return Err(Rejection::single(
+            "$",
+            format!("expected object, got {}", describe(&value)),
+        ));
+    };
+    let mut cx = Checker {
+        problems: Vec::new(),
+        limits,
+    };
+    let root = Obj {
+        map,
+        path: String::new(),
+    };
+    if let Some(version) = cx.string(&root, "schema_version", true, MAX_ID_CHARS)
+        && !is_supported_version(&version)
+    {
+        return Err(Rejection::single(
+            "schema_version",
+            format!("unsupported schema_version {version:?}; this worker reads {SCHEMA_MAJOR}.x"),
+        ));
+    }
+    let event = cx.event(&root);
+    match event {
+        Some(event) if cx.problems.is_empty() => Ok(event),
+        _ => Err(Rejection {
+            problems: cx.problems,
+        }),
+    }
+}
+
+fn is_supported_version(v: &str) -> bool {
+    let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
+    major == SCHEMA_MAJOR.to_string()
+        && !minor.is_empty()
+        && minor.bytes().all(|b| b.is_ascii_digit())
+        && !(minor.len() > 1 && minor.starts_with('0'))
+}
+
+/// A JSON object and where it sits in the event.
+struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+}
+
+impl Obj<'_> {
+    fn path_of(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+}
+
+struct Checker<'l> {
+    problems: Vec<Problem>,
+    limits: &'l Limits,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: String, reason: impl Into<String>) {
+        self.problems.push(Problem {
+            path,
+            reason: reason.into(),
+        });
+    }
+
+    fn event(&mut self, root: &Obj<'_>) -> Option<Event> {
+        let mut known: Vec<&str> = HEADER_FIELDS.to_vec();
+        known.extend(BODY_FIELDS);
+        self.reject_unknown(root, &known);
+
+        let kind = self.kind(root);
+        let header = self.header(root, kind);
+        let payload = kind.and_then(|kind| self.payload(root, kind));
+        Some(Event {
+            header: header?,
+            payload: payload?,
+        })
+    }
+
+    fn kind(&mut self, root: &Obj<'_>) -> Option<EventKind> {
+        let text = self.string(root, "kind", true, MAX_ID_CHARS)?;
+        let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == text);
+        if kind.is_none() {
+            self.fail(
+                "kind".into(),
+                format!("expected one of request, response, completion, feedback, got {text:?}"),
+            );
+        }
+        kind
+    }
+
+    fn header(&mut self, root: &Obj<'_>, kind: Option<EventKind>) -> Option<Header> {
+        let model_required = kind.is_some_and(|k| k != EventKind::Feedback);
+        let schema_version = self.string(root, "schema_version", true, MAX_ID_CHARS);
+        let event_id = self.id(root, "event_id", true);
+        let request_id = self.id(root, "request_id", true);
+        let timestamp = self.timestamp(root);
+        let service = self.name(root, "service", true);
+        let environment = self.name(root, "environment", true);
+        let project = self.name(root, "project", true);
+        let model = self
+            .object(root, "model", model_required)
+            .and_then(|m| self.model(&m));
+        let operation = self.name(root, "operation", model_required);
+        let trace_id = self.id(root, "trace_id", false);
+        let span_id = self.id(root, "span_id", false);
+        let parent_span_id = self.id(root, "parent_span_id", false);
+        let session_id = self.id(root, "session_id", false);
+        let user_id = self.id(root, "user_id", false);
+        let attributes = self.attributes(root);
+        Some(Header {
+            schema_version: schema_version?,
+            event_id: event_id?,
+            request_id: request_id?,
+            timestamp: timestamp?,
+            service: service?,
+            environment: environment?,
+            project: project?,
+            model,
+            operation,
+            trace_id,
+            span_id,
+            parent_span_id,
+            session_id,
+            user_id,
+            attributes,
+        })
+    }
+
+    fn model(&mut self, m: &Obj<'_>) -> Option<ModelRef> {
+        self.reject_unknown(m, &["provider", "name", "version"]);
+        let provider = self.name(m, "provider", true);
+        let name = self.name(m, "name", true);
+        let version = self.string(m, "version", true, MAX_NAME_CHARS);
+        Some(ModelRef {
+            provider: provider?,
+            name: name?,
+            version: version?,
+        })
+    }
+
+    fn payload(&mut self, root: &Obj<'_>, kind: EventKind) -> Option<Payload> {
+        let wanted: &[&str] = match kind {
+            EventKind::Request => &["request"],
+            EventKind::Response => &["response"],
+            EventKind::Completion => &["request", "response"],
+            EventKind::Feedback => &["feedback"],
+        };
+        for body in BODY_FIELDS.iter().filter(|b| !wanted.contains(b)) {
+            if root.map.contains_key(*body) {
+                self.fail(
+                    body.to_string(),
+                    format!("not allowed when kind is {:?}", kind.as_str()),
+                );
+            }
+        }
+        let request = wanted.contains(&"request").then(|| {
+            self.object(root, "request", true)
+                .and_then(|o| self.request(&o))
+        });
+        let response = wanted.contains(&"response").then(|| {
+            self.object(root, "response", true)
+                .and_then(|o| self.response(&o))
+        });
+        Some(match kind {
+            EventKind::Request => Payload::Request {
+                request: request.flatten()?,
+            },
+            EventKind::Response => Payload::Response {
+                response: response.flatten()?,
+            },
+            EventKind::Completion => Payload::Completion {
+                request: request.flatten()?,
+                response: response.flatten()?,
+            },
+            EventKind::Feedback => {
+                let feedback = self
+                    .object(root, "feedback", true)
+                    .and_then(|o| self.feedback(&o));
+                Payload::Feedback {
+                    feedback: feedback?,
+                }
+            }
+        })
+    }
+
+    fn request(&mut self, r: &Obj<'_>) -> Option<RequestBody> {
+        self.reject_unknown(r, &["prompt", "messages", "params"]);
+        let max = self.limits.max_text_chars;
+        let prompt = self.string(r, "prompt", false, max);
+        let messages = self.messages(r);
+        if !r.map.contains_key("prompt") && !r.map.contains_key("messages") {
+            self.fail(
+                r.path.clone(),
+                "missing prompt or messages; give at least one",
+            );
+        }
+        let params = self.params(r);
+        Some(RequestBody {
+            prompt,
+            messages: messages?,
+            params: params?,
+        })
+    }
+
+    fn messages(&mut self, r: &Obj<'_>) -> Option<Vec<Message>> {
+        let path = r.path_of("messages");
+        let Some(value) = r.map.get("messages") else {
+            return Some(Vec::new());
+        };
+        let Value::Array(items) = value else {
+            self.fail(path, format!("expected array, got {}", describe(value)));
+            return None;
+        };
+        if items.len() > self.limits.max_messages {
+            self.fail(
+                path.clone(),
+                format!(
+                    "has {} messages, over the limit of {}",
+                    items.len(),
+                    self.limits.max_messages
+                ),
+            );
+        }
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            let Value::Object(map) = item else {
+                self.fail(
+                    item_path,
+                    format!("expected object, got {}", describe(item)),
+                );
+                ok = false;
+                continue;
+            };
+            let m = Obj {
+                map,
+                path: item_path,
+            };
+            self.reject_unknown(&m, &["role", "content"]);
+            let role = self.string(&m, "role", true, MAX_ID_CHARS);
+            if let Some(role) = &role
+                && !MESSAGE_ROLES.contains(&role.as_str())
+            {
+                self.fail(
+                    m.path_of("role"),
+                    format!("expected one of {}, got {role:?}", MESSAGE_ROLES.join(", ")),
+                );
+            }
+            let content = self.string(&m, "content", true, self.limits.max_text_chars);
+            match (role, content) {
+                (Some(role), Some(content)) => out.push(Message { role, content }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn params(&mut self, r: &Obj<'_>) -> Option<Map<String, Value>> {
+        if !r.map.contains_key("params") {
+            return Some(Map::new());
+        }
+        let p = self.object(r, "params", true)?;
+        self.non_negative(&p, "temperature");
+        self.non_negative(&p, "top_p");
+        self.unsigned(&p, "max_tokens");
+        if let Some(v) = p.map.get("stream")
+            && !v.is_boolean()
+        {
+            self.fail(
+                p.path_of("stream"),
+                format!("expected boolean, got {}", describe(v)),
+            );
+        }
+        Some(p.map.clone())
+    }
+
+    fn response(&mut self, r: &Obj<'_>) -> Option<ResponseBody> {
+        self.reject_unknown(
+            r,
+            &[
+                "status",
+                "output",
+                "finish_reasons",
+                "error",
+                "usage",
+                "timings",
+                "cost_usd",
+            ],
+        );
+        let status = self
+            .string(r, "status", true, MAX_ID_CHARS)
+            .and_then(|s| match s.as_str() {
+                "ok" => Some(ResponseStatus::Ok),
+                "error" => Some(ResponseStatus::Error),
+                other => {
+                    self.fail(
+                        r.path_of("status"),
+                        format!("expected one of ok, error, got {other:?}"),
+                    );
+                    None
+                }
+            });
+        let output = self.string(r, "output", false, self.limits.max_text_chars);
+        let finish_reasons = self.finish_reasons(r);
+        let error = self
+            .object(r, "error", false)
+            .and_then(|e| self.error_info(&e));
+        if status == Some(ResponseStatus::Error) && !r.map.contains_key("error") {
+            self.fail(
+                r.path_of("error"),
+                "missing required field when status is \"error\"",
+            );
+        }
+        let usage = self.object(r, "usage", false).map(|u| self.usage(&u));
+        let timings = self.object(r, "timings", false).map(|t| self.timings(&t));
+        let cost_usd = self.cost(r);
+        Some(ResponseBody {
+            status: status?,
+            output,
+            finish_reasons: finish_reasons?,
+            error,
+            usage: usage.unwrap_or_default(),
+            timings: timings.unwrap_or_default(),
+            cost_usd,
+        })
+    }
+
+    fn finish_reasons(&mut self, r: &Obj<'_>) -> Option<Vec<String>> {
+        let path = r.path_of("finish_reasons");
+        let Some(value) = r.map.get("finish_reasons") else {
+            return Some(Vec::new());
+        };
+        let Value::Array(items) = value else {
+            self.fail(path, format!("expected array, got {}", describe(value)));
+            return None;
+        };
+        if items.len() > MAX_FINISH_REASONS {
+            self.fail(
+                path.clone(),
+                format!(
+                    "has {} items, over the limit of {MAX_FINISH_REASONS}",
+                    items.len()
+                ),
+            );
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some(s) if (1..=MAX_ID_CHARS).contains(&s.chars().count()) => {
+                    out.push(s.to_owned())
+                }
+                Some(s) => self.fail(
+                    format!("{path}[{i}]"),
+                    format!(
+                        "must be 1 to {MAX_ID_CHARS} characters, got {}",
+                        s.chars().count()
+                    ),
+                ),
+                None => self.fail(
+                    format!("{path}[{i}]"),
+                    format!("expected string, got {}", describe(item)),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    fn error_info(&mut self, e: &Obj<'_>) -> Option<ErrorInfo> {
+        self.reject_unknown(e, &["type", "message"]);
+        let kind = self.name(e, "type", true);
+        let message = self.string(e, "message", false, self.limits.max_text_chars);
+        Some(ErrorInfo {
+            kind: kind?,
+            message,
+        })
+    }
+
+    fn usage(&mut self, u: &Obj<'_>) -> Usage {
+        self.reject_unknown(
+            u,
+            &[
+                "input_tokens",
+                "output_tokens",
+                "cache_read_input_tokens",
+                "reasoning_tokens",
+            ],
+        );
+        Usage {
+            input_tokens: self.unsigned(u, "input_tokens"),
+            output_tokens: self.unsigned(u, "output_tokens"),
+            cache_read_input_tokens: self.unsigned(u, "cache_read_input_tokens"),
+            reasoning_tokens: self.unsigned(u, "reasoning_tokens"),
+        }
+    }
+
+    fn timings(&mut self, t: &Obj<'_>) -> Timings {
+        self.reject_unknown(t, &["latency_ms", "time_to_first_chunk_ms", "queue_ms"]);
+        Timings {
+            latency_ms: self.non_negative(t, "latency_ms"),
+            time_to_first_chunk_ms: self.non_negative(t, "time_to_first_chunk_ms"),
+            queue_ms: self.non_negative(t, "queue_ms"),
+        }
+    }
+
+    fn cost(&mut self, r: &Obj<'_>) -> Option<NanoUsd> {
+        let value = r.map.get("cost_usd")?;
+        let parsed = match value {
+            Value::Number(n) => NanoUsd::parse_decimal(&n.to_string()),
+            Value::String(s) if is_plain_decimal(s) => NanoUsd::parse_decimal(s),
+            other => Err(format!(
+                "expected non-negative number or decimal string, got {}",
+                describe(other)
+            )),
+        };
+        parsed
+            .map_err(|reason| self.fail(r.path_of("cost_usd"), reason))
+            .ok()
+    }
+
+    fn feedback(&mut self, f: &Obj<'_>) -> Option<Feedback> {
+        self.reject_unknown(f, &["score", "label", "comment"]);
+        let score = match f.map.get("score") {
+            None => {
+                self.fail(f.path_of("score"), "missing required field");
+                None
+            }
+            Some(v) => match v.as_f64() {
+                Some(s) if (-1.0..=1.0).contains(&s) => Some(s),
+                _ => {
+                    self.fail(
+                        f.path_of("score"),
+                        format!("expected number from -1 to 1, got {}", describe(v)),
+                    );
+                    None
+                }
+            },
+        };
+        let label = self.name(f, "label", false);
+        let comment = self.string(f, "comment", false, self.limits.max_text_chars);
+        Some(Feedback {
+            score: score?,
+            label,
+            comment,
+        })
+    }
+
+    fn timestamp(&mut self, root: &Obj<'_>) -> Option<Timestamp> {
+        let value = self.field(root, "timestamp", true)?;
+        let expected = "expected RFC 3339 string or integer epoch milliseconds";
+        let parsed = match (value, as_whole_number(value)) {
+            (Value::String(s), _) => Timestamp::parse_rfc3339(s),
+            (_, Some(ms)) => i64::try_from(ms)
+                .map_err(|_| format!("epoch milliseconds {ms} are outside 1970..9999"))
+                .and_then(Timestamp::from_epoch_millis),
+            (other, None) => Err(format!("{expected}, got {}", describe(other))),
+        };
+        parsed
+            .map_err(|reason| self.fail("timestamp".into(), reason))
+            .ok()
+    }
+
+    fn attributes(&mut self, root: &Obj<'_>) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Some(a) = self.object(root, "attributes", false) else {
+            return out;
+        };
+        if a.map.len() > self.limits.max_attributes {
+            self.fail(
+                a.path.clone(),
+                format!(
+                    "has {} entries, over the limit of {}",
+                    a.map.len(),
+                    self.limits.max_attributes
+                ),
+            );
+        }
+        for key in a.map.keys() {
+            let path = a.path_of(key);
+            let key_chars = key.chars().count();
+            if !(1..=MAX_ATTRIBUTE_KEY_CHARS).contains(&key_chars) {
+                self.fail(
+                    path.clone(),
+                    format!("key must be 1 to {MAX_ATTRIBUTE_KEY_CHARS} characters"),
+                );
+            }
+            if let Some(v) = self.string(&a, key, true, MAX_ATTRIBUTE_VALUE_CHARS) {
+                out.insert(key.clone(), v);
+            }
+        }
+        out
+    }
+
+    // ----- typed field readers; each reports its own problem and returns None on failure -----
+
+    fn field<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<&'a Value> {
+        let value = obj.map.get(key);
+        if value.is_none() && required {
+            self.fail(obj.path_of(key), "missing required field");
+        }
+        value
+    }
+
+    fn string(
+        &mut self,
+        obj: &Obj<'_>,
+        key: &str,
+        required: bool,
+        max_chars: usize,
+    ) -> Option<String> {
+        let value = self.field(obj, key, required)?;
+        let Value::String(s) = value else {
+            self.fail(
+                obj.path_of(key),
+                format!("expected string, got {}", describe(value)),
+            );
+            return None;
+        };
+        let chars = s.chars().count();
+        if chars > max_chars {
+            self.fail(
+                obj.path_of(key),
+                format!("is {chars} characters, over the limit of {max_chars}"),
+            );
+            return None;
+        }
+        Some(s.clone())
+    }
+
+    /// A non-empty string of bounded length.
+    fn bounded(&mut self, obj: &Obj<'_>, key: &str, required: bool, max: usize) -> Option<String> {
+        let s = self.string(obj, key, required, max)?;
+        if s.is_empty() {
+            self.fail(
+                obj.path_of(key),
+                format!("must be 1 to {max} characters, got an empty string"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    fn id(&mut self, obj: &Obj<'_>, key: &str, required: bool) -> Option<String> {
+        self.bounded(obj, key, required, MAX_ID_CHARS)
+    }
+
+    fn name(&mut self, obj: &Obj<'_>, key: &str, required: bool) -> Option<String> {
+        self.bounded(obj, key, required, MAX_NAME_CHARS)
+    }
+
+    fn unsigned(&mut self, obj: &Obj<'_>, key: &str) -> Option<u64> {
+        let value = self.field(obj, key, false)?;
+        let n = as_whole_number(value).and_then(|n| u64::try_from(n).ok());
+        if n.is_none() {
+            self.fail(
+                obj.path_of(key),
+                format!("expected unsigned integer, got {}", describe(value)),
+            );
+        }
+        n
+    }
+
+    fn non_negative(&mut self, obj: &Obj<'_>, key: &str) -> Option<f64> {
+        let value = self.field(obj, key, false)?;
+        match value.as_f64() {
+            Some(x) if x >= 0.0 => Some(x),
+            _ => {
+                self.fail(
+                    obj.path_of(key),
+                    format!("expected non-negative number, got {}", describe(value)),
+                );
+                None
+            }
+        }
+    }
+
+    fn object<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<Obj<'a>> {
+        let value = self.field(obj, key, required)?;
+        let Value::Object(map) = value else {
+            self.fail(
+                obj.path_of(key),
+                format!("expected object, got {}", describe(value)),
+            );
+            return None;
+        };
+        Some(Obj {
+            map,
+            path: obj.path_of(key),
+        })
+    }
+
+    fn reject_unknown(&mut self, obj: &Obj<'_>, known: &[&str]) {
+        for key in obj.map.keys().filter(|k| !known.contains(&k.as_str())) {
+            self.fail(obj.path_of(key), "unknown field");
+        }
+    }
+}
+
+/// JSON has one number type: `12.0` is an integer to JSON Schema, so it is one here too.
+fn as_whole_number(value: &Value) -> Option<i128> {
+    let Value::Number(n) = value else { return None };
+    if let Some(i) = n.as_i64() {
+        return Some(i.into());
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(u.into());
+    }
+    n.as_f64()
+        .filter(|f| f.fract() == 0.0 && f.abs() < 1.8e19)
+        .map(|f| f as i128)
+}
+
+fn is_plain_decimal(s: &str) -> bool {
+    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// How a wrong value reads in an error: strings quoted and shortened, containers named.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!(
+                "{:?}",
+                format!("{}…", s.chars().take(40).collect::<String>())
+            )
+        }
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}

@@ -1,0 +1,28 @@
+//! The vocabulary every other Sightline crate speaks: versioned events, their validation, the joined
+//! exchange row, and the Arrow layout of `llm_events`.
+//!
+//! This crate is the bottom of the workspace and depends on no other Sightline crate.
+
+pub mod decode;
+pub mod event;
+pub mod exchange;
+pub mod llm_events;
+pub mod money;
+pub mod problem;
+pub mod timestamp;
+
+pub use decode::{Limits, decode_event};
+pub use event::{
+    ErrorInfo, Event, EventKind, Feedback, Header, Message, ModelRef, Payload, RequestBody,
+    ResponseBody, ResponseStatus, Timings, Usage,
+};
+pub use exchange::{Exchange, ExchangeStatus};
+pub use money::NanoUsd;
+pub use problem::{Problem, Rejection};
+pub use timestamp::Timestamp;
+
+/// The JSON Schema (draft 2020-12) of event v1, for publishers in any language.
+pub const EVENT_JSON_SCHEMA: &str = include_str!("../inference-event.v1.schema.json");
+
+/// The major schema version this build reads; minor versions (`1.x`) are compatible.
+pub const SCHEMA_MAJOR: u32 = 1;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real services: installs what is missing (scripts/setup.sh),
+# starts a Tansu broker and a ClickHouse server on free loopback ports (scripts/services.sh), runs
+# every test in the workspace, and stops the services. Exits non-zero on any failure.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+eval "$(scripts/setup.sh)"
+
+# Free ports, so a second run or a developer's own services never collide with this one.
+read -r kafka_port ch_http_port ch_tcp_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+export SIGHTLINE_KAFKA_PORT=$kafka_port SIGHTLINE_CLICKHOUSE_HTTP_PORT=$ch_http_port SIGHTLINE_CLICKHOUSE_TCP_PORT=$ch_tcp_port
+SIGHTLINE_RUN_DIR=$(mktemp -d -t sightline-test.XXXXXX)
+export SIGHTLINE_RUN_DIR
+trap 'scripts/services.sh stop' EXIT
+
+cargo build --locked --bin sightline
+export SIGHTLINE_BIN="$CARGO_TARGET_DIR/debug/sightline"
+
+eval "$(scripts/services.sh start)"
+
+cargo fmt --all --check
+cargo test --workspace --locked --no-fail-fast

@@ -1,0 +1,112 @@
+//! Command-line surface: every subcommand, its flags and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "sightline", version, about = "LLM observability and evaluation pipeline", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole product on one machine (embedded mode) and drive a scripted scenario through it.
+    Demo,
+    /// Consume events, join, score and store them (Kafka to ClickHouse, or embedded).
+    Pipeline,
+    /// Compute drift and evaluate alert rules; call rollback, retrain and notify webhooks.
+    Monitor,
+    /// Serve the HTTP API, the dashboard and Prometheus metrics.
+    Api,
+    /// Serve ONNX models and emit a request and a response event for every call.
+    Infer,
+    /// Create or upgrade the ClickHouse database and tables.
+    Migrate,
+    /// Run a read-only SQL query over the stored traces and print the result.
+    Sql,
+    /// Publish synthetic LLM traffic to Kafka, to an HTTP ingest endpoint, or to a file.
+    Produce(ProduceArgs),
+    /// Measure whole-pipeline throughput, freshness and memory against a competitor in the same run.
+    Bench,
+    /// Check events against schema v1; print one line per problem as FILE:LINE: PATH: REASON.
+    ///
+    /// Each FILE holds one JSON event, a JSON array of events, or NDJSON (one event per line).
+    /// Exits 0 when every event is valid, 1 when any is not, 2 when a file cannot be read.
+    Validate(ValidateArgs),
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Demo => "demo",
+            Self::Pipeline => "pipeline",
+            Self::Monitor => "monitor",
+            Self::Api => "api",
+            Self::Infer => "infer",
+            Self::Migrate => "migrate",
+            Self::Sql => "sql",
+            Self::Produce(_) => "produce",
+            Self::Bench => "bench",
+            Self::Validate(_) => "validate",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["brokers", "http", "out"]))]
+pub struct ProduceArgs {
+    /// Kafka bootstrap servers; events are keyed by request_id.
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        requires = "topic",
+        env = "SIGHTLINE__KAFKA__BROKERS"
+    )]
+    pub brokers: Option<String>,
+    /// Kafka topic, created with --partitions if it does not exist.
+    #[arg(long, value_name = "NAME", default_value = "llm.events")]
+    pub topic: String,
+    /// Partitions for a topic that has to be created.
+    #[arg(long, default_value_t = 6)]
+    pub partitions: i32,
+    /// HTTP ingest endpoint (`POST /v1/events`), sent NDJSON in batches.
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
+    /// Write NDJSON to this file instead of sending; the same --seed gives the same file.
+    #[arg(long, value_name = "FILE.ndjson")]
+    pub out: Option<PathBuf>,
+    /// Number of events to publish.
+    #[arg(long)]
+    pub count: u64,
+    /// Events per second; unlimited when absent.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Share of responses whose text is drawn from the Davidson offensive-language data set.
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub toxic_share: f64,
+    /// The Davidson `labeled_data.csv`, needed when --toxic-share is above 0.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "SIGHTLINE_TOXIC_CORPUS",
+        default_value = "../shared/data/davidson/labeled_data.csv"
+    )]
+    pub toxic_corpus: PathBuf,
+    /// Random seed; the same seed gives the same events.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Time of the first event (RFC 3339). Defaults to now when sending, and to
+    /// 2026-01-01T00:00:00Z with --out so that files are reproducible.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+}

@@ -1,0 +1,237 @@
+//! Where produced events go: a Kafka topic, an HTTP ingest endpoint, or an NDJSON file.
+
+use std::{
+    fs::File,
+    io::{BufWriter, Write},
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use rdkafka::{
+    ClientConfig, ClientContext,
+    admin::{AdminClient, AdminOptions, NewTopic, TopicReplication},
+    client::DefaultClientContext,
+    error::{KafkaError, RDKafkaErrorCode},
+    producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer},
+};
+use sightline_schemas::Event;
+
+use crate::cli::ProduceArgs;
+
+const HTTP_BATCH: usize = 1000;
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default)]
+pub struct Delivery {
+    pub failed: u64,
+}
+
+pub enum Sink {
+    Kafka {
+        producer: ThreadedProducer<Counting>,
+        topic: String,
+        line: Vec<u8>,
+    },
+    Http {
+        client: reqwest::Client,
+        url: String,
+        batch: Vec<u8>,
+        batched: usize,
+        failed: u64,
+    },
+    File {
+        out: BufWriter<File>,
+        path: PathBuf,
+    },
+}
+
+/// Counts deliveries that failed after librdkafka's own retries.
+#[derive(Clone, Default)]
+pub struct Counting {
+    failed: Arc<AtomicU64>,
+}
+
+impl ClientContext for Counting {}
+
+impl ProducerContext for Counting {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if result.is_err() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Sink {
+    pub async fn open(args: &ProduceArgs) -> anyhow::Result<Self> {
+        if let Some(brokers) = &args.brokers {
+            ensure_topic(brokers, &args.topic, args.partitions).await?;
+            let producer = ClientConfig::new()
+                .set("bootstrap.servers", brokers)
+                .set("acks", "all")
+                .set("enable.idempotence", "true")
+                .set("linger.ms", "10")
+                .set("batch.num.messages", "10000")
+                .set("queue.buffering.max.messages", "200000")
+                .create_with_context(Counting::default())
+                .with_context(|| format!("connecting a producer to {brokers}"))?;
+            return Ok(Self::Kafka {
+                producer,
+                topic: args.topic.clone(),
+                line: Vec::new(),
+            });
+        }
+        if let Some(url) = &args.http {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()?;
+            return Ok(Self::Http {
+                client,
+                url: url.clone(),
+                batch: Vec::new(),
+                batched: 0,
+                failed: 0,
+            });
+        }
+        let path = args
+            .out
+            .clone()
+            .context("one of --brokers, --http or --out is required")?;
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Self::File {
+            out: BufWriter::new(file),
+            path,
+        })
+    }
+
+    pub async fn send(&mut self, event: &Event) -> anyhow::Result<()> {
+        match self {
+            Self::Kafka {
+                producer,
+                topic,
+                line,
+            } => {
+                line.clear();
+                serde_json::to_writer(&mut *line, event)?;
+                let mut record = BaseRecord::to(topic)
+                    .key(&event.header.request_id)
+                    .payload(&line[..]);
+                loop {
+                    match producer.send(record) {
+                        Ok(()) => return Ok(()),
+                        Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                            record = back;
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                        Err((e, _)) => bail!("producing to {topic}: {e}"),
+                    }
+                }
+            }
+            Self::Http { batch, batched, .. } => {
+                serde_json::to_writer(&mut *batch, event)?;
+                batch.push(b'\n');
+                *batched += 1;
+                if *batched >= HTTP_BATCH {
+                    self.post().await?;
+                }
+                Ok(())
+            }
+            Self::File { out, .. } => {
+                serde_json::to_writer(&mut *out, event)?;
+                out.write_all(b"\n")?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn post(&mut self) -> anyhow::Result<()> {
+        let Self::Http {
+            client,
+            url,
+            batch,
+            batched,
+            failed,
+        } = self
+        else {
+            return Ok(());
+        };
+        if *batched == 0 {
+            return Ok(());
+        }
+        let response = client
+            .post(url.as_str())
+            .header("content-type", "application/x-ndjson")
+            .body(std::mem::take(batch))
+            .send()
+            .await
+            .with_context(|| format!("posting events to {url}"))?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            *failed += *batched as u64;
+            eprintln!(
+                "warning: {url} answered {status}: {}",
+                body.chars().take(300).collect::<String>()
+            );
+        }
+        *batched = 0;
+        Ok(())
+    }
+
+    pub async fn finish(&mut self) -> anyhow::Result<Delivery> {
+        self.post().await?;
+        match self {
+            Self::Kafka { producer, .. } => {
+                producer
+                    .flush(FLUSH_TIMEOUT)
+                    .context("flushing the producer")?;
+                Ok(Delivery {
+                    failed: producer.context().failed.load(Ordering::Relaxed),
+                })
+            }
+            Self::Http { failed, .. } => Ok(Delivery { failed: *failed }),
+            Self::File { out, path } => {
+                out.flush()
+                    .with_context(|| format!("writing {}", path.display()))?;
+                Ok(Delivery::default())
+            }
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Kafka { topic, .. } => format!("topic {topic}"),
+            Self::Http { url, .. } => url.clone(),
+            Self::File { path, .. } => path.display().to_string(),
+        }
+    }
+}
+
+/// Creates the topic unless it exists: the test broker does not create topics on first use.
+async fn ensure_topic(brokers: &str, topic: &str, partitions: i32) -> anyhow::Result<()> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .with_context(|| format!("connecting to {brokers}"))?;
+    let results = admin
+        .create_topics(
+            &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .with_context(|| format!("creating topic {topic} on {brokers}"))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((name, code)) => bail!("creating topic {name}: {code}"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! Helpers shared by the end-to-end tests: where the real services are, and unique names so tests
+//! can run side by side.
+//!
+//! `scripts/services.sh start` prints the variables read here. A missing variable fails the test: a
+//! test that skips because its service is absent would hide a broken harness.
+
+pub mod onnx;
+
+/// Reads a variable that the test harness must have set.
+pub fn service_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set; run the tests through scripts/test.sh, which starts the services"
+        )
+    })
+}
+
+/// `host:port` of the Kafka-protocol broker.
+pub fn brokers() -> String {
+    service_env("SIGHTLINE_TEST_BROKERS")
+}
+
+/// Base URL of ClickHouse's HTTP interface.
+pub fn clickhouse_url() -> String {
+    service_env("SIGHTLINE_TEST_CLICKHOUSE")
+}
+
+/// A name no other test run will use: `prefix_` followed by 12 hex digits.
+pub fn unique_name(prefix: &str) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{prefix}_{}", &id[..12])
+}
+
+/// The `sightline` binary under test, built by scripts/test.sh.
+pub fn sightline() -> std::path::PathBuf {
+    service_env("SIGHTLINE_BIN").into()
+}
+
+/// The repository root, where the binary expects to be run from.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
