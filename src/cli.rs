@@ -16,7 +16,7 @@ pub enum Command {
     /// Run the whole product on one machine (embedded mode) and drive a scripted scenario through it.
     Demo,
     /// Consume events, join, score and store them (Kafka to ClickHouse, or embedded).
-    Pipeline,
+    Pipeline(PipelineArgs),
     /// Compute drift and evaluate alert rules; call rollback, retrain and notify webhooks.
     Monitor,
     /// Serve the HTTP API, the dashboard and Prometheus metrics.
@@ -24,9 +24,11 @@ pub enum Command {
     /// Serve ONNX models and emit a request and a response event for every call.
     Infer,
     /// Create or upgrade the ClickHouse database and tables.
-    Migrate,
+    Migrate(StoreArgs),
     /// Run a read-only SQL query over the stored traces and print the result.
-    Sql,
+    ///
+    /// Tables such as llm_events read deduplicated rows; the server enforces read-only.
+    Sql(SqlArgs),
     /// Publish synthetic LLM traffic to Kafka, to an HTTP ingest endpoint, or to a file.
     Produce(ProduceArgs),
     /// Measure whole-pipeline throughput, freshness and memory against a competitor in the same run.
@@ -42,12 +44,12 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Demo => "demo",
-            Self::Pipeline => "pipeline",
+            Self::Pipeline(_) => "pipeline",
             Self::Monitor => "monitor",
             Self::Api => "api",
             Self::Infer => "infer",
-            Self::Migrate => "migrate",
-            Self::Sql => "sql",
+            Self::Migrate(_) => "migrate",
+            Self::Sql(_) => "sql",
             Self::Produce(_) => "produce",
             Self::Bench => "bench",
             Self::Validate(_) => "validate",
@@ -109,4 +111,99 @@ pub struct ProduceArgs {
     /// 2026-01-01T00:00:00Z with --out so that files are reproducible.
     #[arg(long, value_name = "TIME")]
     pub start: Option<String>,
+}
+
+/// Where the stored data lives: ClickHouse, or the embedded data directory.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// ClickHouse HTTP URL.
+    #[arg(long, value_name = "URL", env = "SIGHTLINE__CLICKHOUSE__URL")]
+    pub clickhouse: Option<String>,
+    /// ClickHouse database.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "sightline",
+        env = "SIGHTLINE__CLICKHOUSE__DATABASE"
+    )]
+    pub database: String,
+}
+
+/// Where events come from.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Kafka bootstrap servers.
+    #[arg(long, value_name = "HOST:PORT", env = "SIGHTLINE__KAFKA__BROKERS")]
+    pub brokers: Option<String>,
+    /// Topic to consume; rejected events go to `<topic>.dlq`.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "llm.events",
+        env = "SIGHTLINE__KAFKA__TOPIC"
+    )]
+    pub topic: String,
+    /// Consumer group; workers in one group share the partitions.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "sightline",
+        env = "SIGHTLINE__KAFKA__GROUP"
+    )]
+    pub group: String,
+    /// Partitions for the topic and its dead-letter topic if they have to be created.
+    #[arg(long, default_value_t = 6)]
+    pub partitions: i32,
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address for /metrics.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:9464",
+        env = "SIGHTLINE__PIPELINE__LISTEN"
+    )]
+    pub listen: String,
+    /// How long a request waits for its response before it is stored as lost.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse)]
+    pub join_window: std::time::Duration,
+    /// Open requests held at most; past it the oldest is stored as lost.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_open_requests: usize,
+    /// A batch closes at this many rows...
+    #[arg(long, default_value_t = 10_000)]
+    pub batch_rows: usize,
+    /// ...or this many bytes...
+    #[arg(long, default_value_t = 8 << 20)]
+    pub batch_bytes: usize,
+    /// ...or when it is this old, whichever comes first.
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = crate::duration::parse)]
+    pub batch_age: std::time::Duration,
+    /// Events larger than this go to the dead-letter queue.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_event_bytes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
+    pub format: SqlFormat,
+    /// The query.
+    pub sql: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SqlFormat {
+    Table,
+    Json,
+    Csv,
 }

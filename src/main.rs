@@ -1,7 +1,12 @@
 //! The `sightline` command: one binary for every role in the pipeline.
 
 mod cli;
+mod duration;
+mod kafka_admin;
+mod pipeline;
 mod produce;
+mod signals;
+mod sql;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,14 +27,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Produce(args) => produce::run(args),
-        Command::Demo
-        | Command::Pipeline
-        | Command::Monitor
-        | Command::Api
-        | Command::Infer
-        | Command::Migrate
-        | Command::Sql
-        | Command::Bench => {
+        Command::Pipeline(args) => pipeline::run(args),
+        Command::Migrate(args) => sql::migrate(&args),
+        Command::Sql(args) => sql::run(&args),
+        Command::Demo | Command::Monitor | Command::Api | Command::Infer | Command::Bench => {
             eprintln!("sightline {}: not built yet", cli.command.name());
             return ExitCode::from(2);
         }

@@ -1,1 +1,38 @@
-//! Sources, decoding, the request/response join, micro-batching, acknowledgement and the dead-letter queue.
+//! Sources, decoding, the request/response join, micro-batching, acknowledgement and the
+//! dead-letter queue.
+//!
+//! A source reads messages; the [`process::Processor`] decodes, joins and batches them; a
+//! [`sightline_schemas::Sink`] stores each batch; only then are the batch's source positions
+//! acknowledged in the [`offsets::OffsetTracker`], and committed.
+
+pub mod batcher;
+pub mod dlq;
+pub mod join;
+pub mod kafka;
+pub mod metrics;
+pub mod offsets;
+pub mod process;
+mod sink_loop;
+
+pub use batcher::BatchConfig;
+pub use join::JoinConfig;
+pub use kafka::{KafkaSourceConfig, run_kafka};
+pub use metrics::PipelineMetrics;
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("sink: {0}")]
+    Sink(#[from] sightline_schemas::SinkError),
+}
+
+impl PipelineError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Kafka(_) => true,
+            Self::Sink(e) => e.retryable,
+        }
+    }
+}

@@ -9,6 +9,9 @@ pub mod exchange;
 pub mod llm_events;
 pub mod money;
 pub mod problem;
+pub mod side_tables;
+pub mod sink;
+pub mod tables;
 pub mod timestamp;
 
 pub use decode::{Limits, decode_event};
@@ -19,6 +22,9 @@ pub use event::{
 pub use exchange::{Exchange, ExchangeStatus};
 pub use money::NanoUsd;
 pub use problem::{Problem, Rejection};
+pub use side_tables::DeadLetter;
+pub use sink::{Sink, SinkError};
+pub use tables::{Table, TableBatch};
 pub use timestamp::Timestamp;
 
 /// The JSON Schema (draft 2020-12) of event v1, for publishers in any language.

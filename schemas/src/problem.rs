@@ -25,6 +25,19 @@ pub struct Rejection {
 }
 
 impl Rejection {
+    pub const REASON_CLASSES: [&'static str; 10] = [
+        "bad_json",
+        "bad_utf8",
+        "too_large",
+        "missing_field",
+        "schema_version",
+        "duplicate",
+        "unknown_field",
+        "wrong_type",
+        "invalid_value",
+        "unknown",
+    ];
+
     pub fn single(path: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             problems: vec![Problem {
@@ -34,7 +47,8 @@ impl Rejection {
         }
     }
 
-    /// A short, stable label for metrics: the first problem's reason class.
+    /// A short, stable label for metrics: the first problem's reason class, one of
+    /// [`Rejection::REASON_CLASSES`].
     pub fn reason_class(&self) -> &'static str {
         let Some(first) = self.problems.first() else {
             return "unknown";
@@ -50,6 +64,8 @@ impl Rejection {
             "missing_field"
         } else if r.starts_with("unsupported schema_version") {
             "schema_version"
+        } else if r.starts_with("duplicate") {
+            "duplicate"
         } else if r.starts_with("unknown field") {
             "unknown_field"
         } else if r.starts_with("expected") {

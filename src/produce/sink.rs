@@ -14,8 +14,6 @@ use std::{
 use anyhow::{Context, bail};
 use rdkafka::{
     ClientConfig, ClientContext,
-    admin::{AdminClient, AdminOptions, NewTopic, TopicReplication},
-    client::DefaultClientContext,
     error::{KafkaError, RDKafkaErrorCode},
     producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer},
 };
@@ -71,7 +69,7 @@ impl ProducerContext for Counting {
 impl Sink {
     pub async fn open(args: &ProduceArgs) -> anyhow::Result<Self> {
         if let Some(brokers) = &args.brokers {
-            ensure_topic(brokers, &args.topic, args.partitions).await?;
+            crate::kafka_admin::ensure_topics(brokers, &[&args.topic], args.partitions).await?;
             let producer = ClientConfig::new()
                 .set("bootstrap.servers", brokers)
                 .set("acks", "all")
@@ -212,26 +210,4 @@ impl Sink {
             Self::File { path, .. } => path.display().to_string(),
         }
     }
-}
-
-/// Creates the topic unless it exists: the test broker does not create topics on first use.
-async fn ensure_topic(brokers: &str, topic: &str, partitions: i32) -> anyhow::Result<()> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()
-        .with_context(|| format!("connecting to {brokers}"))?;
-    let results = admin
-        .create_topics(
-            &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .with_context(|| format!("creating topic {topic} on {brokers}"))?;
-    for result in results {
-        match result {
-            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((name, code)) => bail!("creating topic {name}: {code}"),
-        }
-    }
-    Ok(())
 }

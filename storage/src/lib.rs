@@ -1,1 +1,4 @@
-//! The ClickHouse sink and queries, migrations, and the embedded Parquet store behind one trait.
+//! Where rows are kept and how they are read back: ClickHouse in distributed mode (migrations, a
+//! batch sink, read-only queries) and, in embedded mode, Parquet files queried with DataFusion.
+
+pub mod clickhouse;

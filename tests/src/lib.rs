@@ -5,6 +5,7 @@
 //! test that skips because its service is absent would hide a broken harness.
 
 pub mod onnx;
+pub mod pipeline;
 
 /// Reads a variable that the test harness must have set.
 pub fn service_env(name: &str) -> String {

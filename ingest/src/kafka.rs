@@ -1,0 +1,273 @@
+//! The Kafka source: a consumer-group member that feeds the processor, commits only what the sink
+//! has acknowledged, and hands partitions over cleanly on a rebalance.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use rdkafka::{
+    ClientConfig, ClientContext, Message, Offset, TopicPartitionList,
+    consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer},
+    statistics::Statistics,
+};
+use sightline_schemas::{Limits, Sink};
+use tokio::{sync::mpsc, sync::watch, time::MissedTickBehavior};
+
+use crate::{
+    PipelineError,
+    batcher::{BatchConfig, Batcher},
+    dlq::DlqPublisher,
+    join::{JoinConfig, Joiner},
+    metrics::PipelineMetrics,
+    offsets::{OffsetTracker, Position},
+    process::{Incoming, Processor},
+    sink_loop,
+};
+
+#[derive(Debug, Clone)]
+pub struct KafkaSourceConfig {
+    pub brokers: String,
+    pub topic: String,
+    pub group: String,
+    /// Where rejected messages go; `<topic>.dlq` by default.
+    pub dlq_topic: String,
+    pub commit_interval: Duration,
+    /// How long a revoked partition's batches may take to reach the sink before the hand-over.
+    pub drain_deadline: Duration,
+}
+
+impl KafkaSourceConfig {
+    pub fn new(brokers: &str, topic: &str, group: &str) -> Self {
+        Self {
+            brokers: brokers.into(),
+            topic: topic.into(),
+            group: group.into(),
+            dlq_topic: format!("{topic}.dlq"),
+            commit_interval: Duration::from_secs(1),
+            drain_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Shared between the consumer's callbacks, the worker loop and the sink task.
+struct WorkerContext {
+    topic: String,
+    tracker: Arc<Mutex<OffsetTracker>>,
+    revoked: Mutex<Vec<i32>>,
+    drain_deadline: Duration,
+    metrics: Arc<PipelineMetrics>,
+}
+
+impl ClientContext for WorkerContext {
+    fn stats(&self, statistics: Statistics) {
+        let lag: i64 = statistics
+            .topics
+            .get(&self.topic)
+            .map(|t| t.partitions.values().map(|p| p.consumer_lag.max(0)).sum())
+            .unwrap_or(0);
+        self.metrics.consumer_lag.set(lag);
+    }
+}
+
+impl ConsumerContext for WorkerContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(revoked) = rebalance else {
+            return;
+        };
+        let partitions: Vec<i32> = revoked
+            .elements()
+            .iter()
+            .filter(|e| e.topic() == self.topic)
+            .map(|e| e.partition())
+            .collect();
+        // Let batches already on their way land, so their offsets can be committed now rather
+        // than re-read by the next owner.
+        let deadline = Instant::now() + self.drain_deadline;
+        while Instant::now() < deadline
+            && partitions
+                .iter()
+                .any(|p| lock(&self.tracker).has_in_flight(*p))
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let offsets: Vec<(i32, i64)> = lock(&self.tracker)
+            .committable()
+            .into_iter()
+            .filter(|(p, _)| partitions.contains(p))
+            .collect();
+        if let Err(e) = commit(consumer, &self.topic, &offsets, CommitMode::Sync) {
+            tracing::warn!(error = %e, "commit on revoke failed; the next owner re-reads from the last commit");
+        }
+        let mut tracker = lock(&self.tracker);
+        partitions.iter().for_each(|p| tracker.release(*p));
+        lock(&self.revoked).extend(partitions);
+        tracing::info!(partitions = ?lock(&self.revoked), "partitions revoked");
+    }
+
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(assigned) = rebalance {
+            let partitions: Vec<i32> = assigned.elements().iter().map(|e| e.partition()).collect();
+            tracing::info!(?partitions, "partitions assigned");
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn commit<C: Consumer<X>, X: ConsumerContext>(
+    consumer: &C,
+    topic: &str,
+    offsets: &[(i32, i64)],
+    mode: CommitMode,
+) -> rdkafka::error::KafkaResult<()> {
+    if offsets.is_empty() {
+        return Ok(());
+    }
+    let mut list = TopicPartitionList::new();
+    for &(partition, offset) in offsets {
+        list.add_partition_offset(topic, partition, Offset::Offset(offset))?;
+    }
+    consumer.commit(&list, mode)
+}
+
+/// Runs one worker of the consumer group until `shutdown` turns true, then drains, flushes and
+/// commits. Returns an error only for failures that retrying cannot fix.
+pub async fn run_kafka<S: Sink>(
+    config: KafkaSourceConfig,
+    join: JoinConfig,
+    batch: BatchConfig,
+    limits: Limits,
+    sink: S,
+    metrics: Arc<PipelineMetrics>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), PipelineError> {
+    let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
+    let context = WorkerContext {
+        topic: config.topic.clone(),
+        tracker: tracker.clone(),
+        revoked: Mutex::new(Vec::new()),
+        drain_deadline: config.drain_deadline,
+        metrics: metrics.clone(),
+    };
+    let consumer: StreamConsumer<WorkerContext> = ClientConfig::new()
+        .set("bootstrap.servers", &config.brokers)
+        .set("group.id", &config.group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("statistics.interval.ms", "5000")
+        // Bounds what librdkafka prefetches, so a backlog does not become memory.
+        .set("queued.max.messages.kbytes", "32768")
+        .create_with_context(context)?;
+    consumer.subscribe(&[&config.topic])?;
+    let dlq = DlqPublisher::new(&config.brokers, &config.dlq_topic)?;
+
+    // Two batches may wait for the sink; a third blocks the reader, which is the backpressure.
+    let (batches, pending_batches) = mpsc::channel(2);
+    let mut sink_task = tokio::spawn(sink_loop::run(
+        sink,
+        pending_batches,
+        Some(dlq),
+        tracker.clone(),
+        metrics.clone(),
+    ));
+
+    let mut processor = Processor::new(
+        config.topic.clone(),
+        limits,
+        Joiner::new(join),
+        Batcher::new(batch),
+        metrics.clone(),
+    );
+    let mut commit_tick = tokio::time::interval(config.commit_interval);
+    commit_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut expire_tick = tokio::time::interval(Duration::from_millis(500));
+    expire_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_commit = Vec::new();
+
+    loop {
+        let deadline = processor.batcher.deadline();
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            finished = &mut sink_task => return Err(sink_ended(finished)),
+            _ = commit_tick.tick() => {
+                let offsets = lock(&tracker).committable();
+                if offsets != last_commit {
+                    match commit(&consumer, &config.topic, &offsets, CommitMode::Async) {
+                        Ok(()) => { metrics.commits.inc(); last_commit = offsets; }
+                        Err(e) => tracing::warn!(error = %e, "offset commit failed; retrying on the next tick"),
+                    }
+                }
+            }
+            _ = expire_tick.tick() => processor.expire(Instant::now()),
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
+                flush(&mut processor, &batches, &tracker).await;
+            }
+            received = consumer.recv() => match received {
+                Ok(message) => {
+                    let at = Position { partition: message.partition(), offset: message.offset() };
+                    lock(&tracker).read(at);
+                    let incoming = Incoming { at, key: message.key(), payload: message.payload().unwrap_or_default() };
+                    processor.accept(incoming, Instant::now());
+                }
+                Err(e) => tracing::warn!(error = %e, "consumer error"),
+            },
+        }
+        for partition in std::mem::take(&mut *lock(&consumer.context().revoked)) {
+            processor.joiner.release(partition);
+        }
+        if processor.batcher.is_full() {
+            flush(&mut processor, &batches, &tracker).await;
+        }
+    }
+
+    tracing::info!("shutting down: flushing the open batch and committing");
+    flush(&mut processor, &batches, &tracker).await;
+    drop(batches);
+    sink_task
+        .await
+        .map_err(|e| PipelineError::Sink(task_failed(e)))??;
+    let offsets = lock(&tracker).committable();
+    commit(&consumer, &config.topic, &offsets, CommitMode::Sync)?;
+    tracing::info!(
+        open_requests = processor.joiner.waiting(),
+        "stopped; open requests will be re-read on restart"
+    );
+    Ok(())
+}
+
+async fn flush(
+    processor: &mut Processor,
+    batches: &mpsc::Sender<crate::batcher::Flushed>,
+    tracker: &Mutex<OffsetTracker>,
+) {
+    if let Some(flushed) = processor.batcher.flush() {
+        lock(tracker).dispatched(&flushed.positions);
+        // Fails only once the sink task has ended, which the worker loop reports.
+        let _ = batches.send(flushed).await;
+    }
+}
+
+fn task_failed(e: tokio::task::JoinError) -> sightline_schemas::SinkError {
+    sightline_schemas::SinkError {
+        message: format!("sink task failed: {e}"),
+        retryable: false,
+    }
+}
+
+fn sink_ended(
+    finished: Result<Result<(), sightline_schemas::SinkError>, tokio::task::JoinError>,
+) -> PipelineError {
+    match finished {
+        Ok(Ok(())) => PipelineError::Sink(sightline_schemas::SinkError {
+            message: "sink stopped unexpectedly".into(),
+            retryable: false,
+        }),
+        Ok(Err(e)) => PipelineError::Sink(e),
+        Err(e) => PipelineError::Sink(task_failed(e)),
+    }
+}

@@ -1,0 +1,89 @@
+//! The sink side of the pipeline: writes each closed batch, sends its dead letters to the
+//! dead-letter topic, and only then acknowledges the batch's source positions.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use sightline_schemas::{
+    DeadLetter, Sink, SinkError, Table, TableBatch, side_tables::DeadLetterBuilder,
+};
+use tokio::sync::mpsc;
+
+use crate::{
+    batcher::Flushed, dlq::DlqPublisher, metrics::PipelineMetrics, offsets::OffsetTracker,
+};
+
+const DLQ_RETRY: Duration = Duration::from_secs(1);
+
+pub(crate) async fn run<S: Sink>(
+    mut sink: S,
+    mut batches: mpsc::Receiver<Flushed>,
+    dlq: Option<DlqPublisher>,
+    tracker: Arc<Mutex<OffsetTracker>>,
+    metrics: Arc<PipelineMetrics>,
+) -> Result<(), SinkError> {
+    while let Some(Flushed {
+        batch,
+        positions,
+        pairs,
+        mut dead_letters,
+    }) = batches.recv().await
+    {
+        let started = Instant::now();
+        let rows = batch.num_rows();
+        let rejected = sink.write(batch).await?;
+        if !rejected.is_empty() {
+            metrics.store_rejected.add(rejected.len() as u64);
+            sink.write(dead_letter_batch(&rejected)).await?;
+            dead_letters.extend(rejected);
+        }
+        metrics
+            .sink_seconds
+            .observe(started.elapsed().as_secs_f64());
+        metrics.batch_rows.observe(rows as f64);
+        metrics.batches.inc();
+        if let Some(dlq) = &dlq {
+            publish_until_delivered(dlq, &dead_letters, &metrics).await;
+        }
+        tracker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .done(&positions, &pairs);
+    }
+    Ok(())
+}
+
+fn dead_letter_batch(letters: &[DeadLetter]) -> TableBatch {
+    let mut builder = DeadLetterBuilder::default();
+    letters.iter().for_each(|l| builder.push(l));
+    let mut batch = TableBatch::default();
+    batch.push(
+        Table::DeadLetters,
+        builder.finish().expect("dead_letters batch"),
+    );
+    batch
+}
+
+async fn publish_until_delivered(
+    dlq: &DlqPublisher,
+    letters: &[DeadLetter],
+    metrics: &PipelineMetrics,
+) {
+    if letters.is_empty() {
+        return;
+    }
+    loop {
+        match dlq.publish(letters).await {
+            Ok(()) => {
+                metrics.dlq_published.add(letters.len() as u64);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, topic = dlq.topic(), "dead-letter topic unavailable; retrying");
+                tokio::time::sleep(DLQ_RETRY).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Versioned schema migrations. Each runs once per database, in order, and is recorded in
+//! `schema_migrations`. The DDL adapts its types to the server; column names never change.
+//!
+//! Tables that deduplicate keep their rows in `<table>_raw` (ReplacingMergeTree on the dedup key)
+//! and expose `<table>` as a view over `<table>_raw FINAL`, so every query through the view reads
+//! each event once however often it was delivered.
+
+use arrow::datatypes::{DataType, SchemaRef};
+use sightline_schemas::{Table, llm_events, side_tables};
+
+use super::{Capabilities, Clickhouse, ClickhouseError};
+
+/// One migration: a version, a name, and the statements it runs.
+#[derive(Debug)]
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub statements: fn(&Capabilities, &str) -> Vec<String>,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial tables",
+    statements: initial,
+}];
+
+/// Columns that hold a small set of repeated values, dictionary-encoded where the server can.
+const LABEL_COLUMNS: [&str; 14] = [
+    "service",
+    "environment",
+    "project",
+    "provider",
+    "model",
+    "model_version",
+    "operation",
+    "status",
+    "error_type",
+    "finish_reason",
+    "evaluator",
+    "metric",
+    "reason_class",
+    "source",
+];
+
+/// Applies every migration the database has not seen yet; returns the versions applied.
+pub async fn migrate(ch: &Clickhouse) -> Result<Vec<u32>, ClickhouseError> {
+    let db = ch.database();
+    run(ch, &format!("CREATE DATABASE IF NOT EXISTS {db}")).await?;
+    run(ch, &format!(
+        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = TinyLog"
+    ))
+    .await?;
+    let applied: Vec<u32> = ch
+        .client()
+        .query(&format!("SELECT version FROM {db}.schema_migrations"))
+        .fetch_all()
+        .await
+        .map_err(|e| ClickhouseError::from_client(e, "reading schema_migrations"))?;
+    let mut done = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        for statement in (m.statements)(ch.caps(), db) {
+            run(ch, &statement).await?;
+        }
+        run(ch, &format!(
+            "INSERT INTO {db}.schema_migrations (version, name, applied_at) VALUES ({}, '{}', now())",
+            m.version, m.name
+        ))
+        .await?;
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            database = db,
+            "migration applied"
+        );
+        done.push(m.version);
+    }
+    Ok(done)
+}
+
+async fn run(ch: &Clickhouse, sql: &str) -> Result<(), ClickhouseError> {
+    let what = sql.split('(').next().unwrap_or(sql).trim();
+    ch.client()
+        .query(sql)
+        .execute()
+        .await
+        .map_err(|e| ClickhouseError::from_client(e, what))
+}
+
+fn initial(caps: &Capabilities, db: &str) -> Vec<String> {
+    let t = caps.time_type();
+    let l = caps.label_type();
+    let mut out = Vec::new();
+    let mut deduplicated = |table: Table,
+                            columns: String,
+                            version: &str,
+                            partition: &str,
+                            order: &str| {
+        let name = table.name();
+        out.push(format!(
+            "CREATE TABLE IF NOT EXISTS {db}.{name}_raw ({columns}) ENGINE = ReplacingMergeTree({version}) {partition} ORDER BY ({order})"
+        ));
+        out.push(format!(
+            "CREATE VIEW IF NOT EXISTS {db}.{name} AS SELECT * FROM {db}.{name}_raw FINAL"
+        ));
+    };
+    deduplicated(
+        Table::LlmEvents,
+        columns_of(&llm_events::schema(), caps),
+        "ingested_at",
+        "PARTITION BY toYYYYMM(request_time)",
+        "project, model, request_time, event_id",
+    );
+    deduplicated(
+        Table::Feedback,
+        columns_of(&side_tables::feedback_schema(), caps),
+        "ingested_at",
+        "PARTITION BY toYYYYMM(time)",
+        "project, time, event_id",
+    );
+    deduplicated(
+        Table::DeadLetters,
+        columns_of(&side_tables::dead_letters_schema(), caps),
+        "received_at",
+        "PARTITION BY toYYYYMM(received_at)",
+        "source, `partition`, `offset`",
+    );
+    deduplicated(
+        Table::Evaluations,
+        format!(
+            "request_id String, event_id String, time {t}, project {l}, model {l}, model_version {l}, \
+             evaluator {l}, metric {l}, score Nullable(Float64), label Nullable(String), \
+             explanation Nullable(String), evaluator_version {l}, ingested_at {t}"
+        ),
+        "ingested_at",
+        "PARTITION BY toYYYYMM(time)",
+        "project, evaluator, metric, time, request_id",
+    );
+    deduplicated(
+        Table::DriftReports,
+        format!(
+            "window_start {t}, window_end {t}, project {l}, model {l}, model_version {l}, feature {l}, \
+             test {l}, statistic Float64, normed Nullable(Float64), p_value Nullable(Float64), \
+             threshold Float64, drifted UInt8, n_ref UInt64, n_cur UInt64, baseline Nullable(String), \
+             created_at {t}"
+        ),
+        "created_at",
+        "PARTITION BY toYYYYMM(window_start)",
+        "project, model, feature, test, window_start, window_end",
+    );
+    out.push(format!(
+        "CREATE TABLE IF NOT EXISTS {db}.{} (time {t}, rule {l}, fingerprint String, labels String, \
+         from_state {l}, to_state {l}, value Nullable(Float64), message String, monitor_id String) \
+         ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (rule, fingerprint, time)",
+        Table::AlertEvents.name()
+    ));
+    out.push(format!(
+        "CREATE TABLE IF NOT EXISTS {db}.{} (time {t}, delivery_id String, idempotency_key String, \
+         rule {l}, action {l}, url String, attempt UInt32, status_code Nullable(UInt16), \
+         ok UInt8, error Nullable(String), duration_ms Float64) \
+         ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (rule, time, delivery_id, attempt)",
+        Table::WebhookDeliveries.name()
+    ));
+    out
+}
+
+/// ClickHouse column definitions for an Arrow schema.
+pub(crate) fn columns_of(schema: &SchemaRef, caps: &Capabilities) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let base = match f.data_type() {
+                DataType::Utf8
+                    if LABEL_COLUMNS.contains(&f.name().as_str()) && !f.is_nullable() =>
+                {
+                    caps.label_type()
+                }
+                DataType::Utf8 | DataType::Binary => "String",
+                DataType::Float64 => "Float64",
+                DataType::UInt64 => "UInt64",
+                DataType::Int64 => "Int64",
+                DataType::Int32 => "Int32",
+                DataType::UInt8 => "UInt8",
+                DataType::Timestamp(..) => caps.time_type(),
+                other => unreachable!("no ClickHouse mapping for {other}"),
+            };
+            if f.is_nullable() {
+                format!("`{}` Nullable({base})", f.name())
+            } else {
+                format!("`{}` {base}", f.name())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table rows are inserted into: the `_raw` table behind a deduplicating view, or the table.
+pub(crate) fn storage_name(table: Table) -> String {
+    match table {
+        Table::AlertEvents | Table::WebhookDeliveries => table.name().to_owned(),
+        _ => format!("{}_raw", table.name()),
+    }
+}
