@@ -34,7 +34,7 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
         crate::kafka_admin::ensure_topics(&brokers, &[&source.topic, &source.dlq_topic], args.source.partitions).await?;
 
         let metrics = Arc::new(PipelineMetrics::default());
-        let sink = ClickhouseSink::new(ch);
+        let sink = ClickhouseSink::new(ch, metrics.sink_retries.clone());
         serve_metrics(&args.listen, metrics.clone()).await?;
 
         let (stop, stopped) = watch::channel(false);

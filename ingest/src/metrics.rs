@@ -103,7 +103,8 @@ pub struct PipelineMetrics {
     pub batches: Counter,
     pub batch_rows: Histogram,
     pub sink_seconds: Histogram,
-    pub sink_retries: Counter,
+    /// Shared with the sink, which counts its own retries.
+    pub sink_retries: std::sync::Arc<AtomicU64>,
     pub store_rejected: Counter,
     pub dlq_published: Counter,
     pub commits: Counter,
@@ -125,7 +126,7 @@ impl Default for PipelineMetrics {
             sink_seconds: Histogram::new(&[
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
             ]),
-            sink_retries: Counter::default(),
+            sink_retries: Default::default(),
             store_rejected: Counter::default(),
             dlq_published: Counter::default(),
             commits: Counter::default(),
@@ -176,7 +177,7 @@ impl PipelineMetrics {
         counter(
             "sightline_sink_retries_total",
             "Transient sink failures retried.",
-            self.sink_retries.get(),
+            self.sink_retries.load(Ordering::Relaxed),
         );
         counter(
             "sightline_store_rejected_total",

@@ -28,16 +28,9 @@ pub struct ClickhouseSink {
 }
 
 impl ClickhouseSink {
-    pub fn new(ch: Clickhouse) -> Self {
-        Self {
-            ch,
-            retries: Arc::default(),
-        }
-    }
-
-    /// Transient failures retried so far, for the pipeline's metrics.
-    pub fn retries(&self) -> Arc<AtomicU64> {
-        self.retries.clone()
+    /// A sink that counts each retried transient failure in `retries`.
+    pub fn new(ch: Clickhouse, retries: Arc<AtomicU64>) -> Self {
+        Self { ch, retries }
     }
 
     async fn insert_once(&self, table: Table, batch: &RecordBatch) -> Result<(), ClickhouseError> {
