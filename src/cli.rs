@@ -116,6 +116,17 @@ pub struct ProduceArgs {
 /// Where the stored data lives: ClickHouse, or the embedded data directory.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
+    /// Embedded mode: no Kafka or ClickHouse; Parquet files in --data-dir, queried with DataFusion.
+    #[arg(long, env = "SIGHTLINE__EMBEDDED")]
+    pub embedded: bool,
+    /// The embedded store's data directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "sightline-data",
+        env = "SIGHTLINE__STORAGE__DATA_DIR"
+    )]
+    pub data_dir: std::path::PathBuf,
     /// ClickHouse HTTP URL.
     #[arg(long, value_name = "URL", env = "SIGHTLINE__CLICKHOUSE__URL")]
     pub clickhouse: Option<String>,
@@ -162,7 +173,7 @@ pub struct PipelineArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Address for /metrics.
+    /// Address for HTTP ingest (POST /v1/events) and /metrics.
     #[arg(
         long,
         value_name = "ADDR",
@@ -185,6 +196,9 @@ pub struct PipelineArgs {
     /// ...or when it is this old, whichever comes first.
     #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = crate::duration::parse)]
     pub batch_age: std::time::Duration,
+    /// Largest HTTP ingest request body.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_body_bytes: usize,
     /// Events larger than this go to the dead-letter queue.
     #[arg(long, default_value_t = 1 << 20)]
     pub max_event_bytes: usize,

@@ -1,21 +1,29 @@
-//! `sightline pipeline`: one worker of the stream pipeline, Kafka to ClickHouse.
+//! `sightline pipeline`: one worker of the stream pipeline, Kafka to ClickHouse, or the embedded
+//! pipeline from an in-process channel to Parquet files. Either way it serves HTTP ingest and
+//! /metrics on --listen.
 
 use std::{process::ExitCode, sync::Arc};
 
 use anyhow::Context;
-use axum::{Router, routing::get};
-use sightline_ingest::{BatchConfig, JoinConfig, KafkaSourceConfig, PipelineMetrics, run_kafka};
+use rdkafka::ClientConfig;
+use sightline_ingest::{
+    BatchConfig, JoinConfig, KafkaSourceConfig, PipelineMetrics, channel,
+    http::{IngestTarget, router},
+    run_channel, run_kafka,
+};
 use sightline_schemas::Limits;
-use sightline_storage::clickhouse::{ClickhouseSink, migrate};
+use sightline_storage::{
+    clickhouse::{ClickhouseSink, migrate},
+    embedded::ParquetStore,
+};
 use tokio::sync::watch;
 
 use crate::cli::PipelineArgs;
 
+/// Events the embedded channel holds before HTTP ingest has to wait.
+const CHANNEL_CAPACITY: usize = 20_000;
+
 pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
-    let brokers =
-        args.source.brokers.clone().context(
-            "no source given: pass --brokers HOST:PORT (or set SIGHTLINE__KAFKA__BROKERS)",
-        )?;
     let join = JoinConfig {
         window: args.join_window,
         max_open: args.max_open_requests,
@@ -26,35 +34,58 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
         max_bytes: args.batch_bytes,
         max_age: args.batch_age,
     };
-    let source = KafkaSourceConfig::new(&brokers, &args.source.topic, &args.source.group);
+    let limits = Limits {
+        max_event_bytes: args.max_event_bytes,
+        ..Limits::default()
+    };
+    let metrics = Arc::new(PipelineMetrics::default());
 
     crate::sql::runtime()?.block_on(async move {
-        let ch = crate::sql::connect(&args.store).await?;
-        migrate(&ch).await?;
-        crate::kafka_admin::ensure_topics(&brokers, &[&source.topic, &source.dlq_topic], args.source.partitions).await?;
-
-        let metrics = Arc::new(PipelineMetrics::default());
-        let sink = ClickhouseSink::new(ch, metrics.sink_retries.clone());
-        serve_metrics(&args.listen, metrics.clone()).await?;
-
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
             crate::signals::terminated().await;
             tracing::info!("stop requested");
             let _ = stop.send(true);
         });
-        tracing::info!(topic = %source.topic, group = %source.group, metrics = %args.listen, "pipeline running");
-        let limits = Limits { max_event_bytes: args.max_event_bytes, ..Limits::default() };
+
+        if args.store.embedded {
+            let store = ParquetStore::open(&args.store.data_dir)?;
+            let (sender, events) = channel(CHANNEL_CAPACITY);
+            let app = router(IngestTarget::Channel(sender), limits.clone(), metrics.clone(), args.max_body_bytes);
+            serve(&args.listen, app).await?;
+            tracing::info!(data_dir = %args.store.data_dir.display(), listen = %args.listen, "embedded pipeline running");
+            run_channel(events, join, batch, limits, store, metrics, stopped).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+
+        let brokers = args
+            .source
+            .brokers
+            .clone()
+            .context("no source given: pass --brokers HOST:PORT (or set SIGHTLINE__KAFKA__BROKERS), or --embedded")?;
+        let source = KafkaSourceConfig::new(&brokers, &args.source.topic, &args.source.group);
+        let ch = crate::sql::connect(&args.store).await?;
+        migrate(&ch).await?;
+        crate::kafka_admin::ensure_topics(&brokers, &[&source.topic, &source.dlq_topic], args.source.partitions).await?;
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .set("acks", "all")
+            .set("enable.idempotence", "true")
+            .create()
+            .context("creating the HTTP ingest producer")?;
+        let target = IngestTarget::Kafka { producer, topic: source.topic.clone() };
+        serve(&args.listen, router(target, limits.clone(), metrics.clone(), args.max_body_bytes)).await?;
+        let sink = ClickhouseSink::new(ch, metrics.sink_retries.clone());
+        tracing::info!(topic = %source.topic, group = %source.group, listen = %args.listen, "pipeline running");
         run_kafka(source, join, batch, limits, sink, metrics, stopped).await?;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-async fn serve_metrics(listen: &str, metrics: Arc<PipelineMetrics>) -> anyhow::Result<()> {
+async fn serve(listen: &str, app: axum::Router) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    let app = Router::new().route("/metrics", get(move || async move { metrics.render() }));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(())
 }

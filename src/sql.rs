@@ -3,19 +3,27 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use sightline_storage::clickhouse::{Clickhouse, migrate as apply_migrations, query_text};
+use sightline_storage::{
+    clickhouse::{Clickhouse, migrate as apply_migrations, query_text},
+    embedded::ParquetStore,
+    render::{Format, render},
+};
 
 use crate::cli::{SqlArgs, SqlFormat, StoreArgs};
 
 pub async fn connect(store: &StoreArgs) -> anyhow::Result<Clickhouse> {
-    let url = store
-        .clickhouse
-        .as_deref()
-        .context("no store given: pass --clickhouse URL (or set SIGHTLINE__CLICKHOUSE__URL)")?;
+    let url = store.clickhouse.as_deref().context(
+        "no store given: pass --clickhouse URL (or set SIGHTLINE__CLICKHOUSE__URL), or --embedded",
+    )?;
     Ok(Clickhouse::connect(url, &store.database).await?)
 }
 
 pub fn migrate(args: &StoreArgs) -> anyhow::Result<ExitCode> {
+    if args.embedded {
+        let store = ParquetStore::open(&args.data_dir)?;
+        eprintln!("embedded store ready in {}", store.dir().display());
+        return Ok(ExitCode::SUCCESS);
+    }
     runtime()?.block_on(async {
         let ch = connect(args).await?;
         let applied = apply_migrations(&ch).await?;
@@ -37,6 +45,20 @@ pub fn migrate(args: &StoreArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
+    if args.store.embedded {
+        let format = match args.format {
+            SqlFormat::Table => Format::Table,
+            SqlFormat::Json => Format::Json,
+            SqlFormat::Csv => Format::Csv,
+        };
+        return runtime()?.block_on(async {
+            let batches = ParquetStore::open(&args.store.data_dir)?
+                .query(&args.sql)
+                .await?;
+            print!("{}", render(&batches, format)?);
+            Ok(ExitCode::SUCCESS)
+        });
+    }
     let format = match args.format {
         SqlFormat::Table => "PrettyCompactNoEscapes",
         SqlFormat::Json => "JSONEachRow",

@@ -193,7 +193,7 @@ pub async fn run_kafka<S: Sink>(
         tokio::select! {
             biased;
             _ = shutdown.changed() => break,
-            finished = &mut sink_task => return Err(sink_ended(finished)),
+            finished = &mut sink_task => return Err(sink_loop::ended(finished)),
             _ = commit_tick.tick() => {
                 let offsets = lock(&tracker).committable();
                 if offsets != last_commit {
@@ -205,7 +205,7 @@ pub async fn run_kafka<S: Sink>(
             }
             _ = expire_tick.tick() => processor.expire(Instant::now()),
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
-                flush(&mut processor, &batches, &tracker).await;
+                sink_loop::flush(&mut processor, &batches, &tracker).await;
             }
             received = consumer.recv() => match received {
                 Ok(message) => {
@@ -221,16 +221,16 @@ pub async fn run_kafka<S: Sink>(
             processor.joiner.release(partition);
         }
         if processor.batcher.is_full() {
-            flush(&mut processor, &batches, &tracker).await;
+            sink_loop::flush(&mut processor, &batches, &tracker).await;
         }
     }
 
     tracing::info!("shutting down: flushing the open batch and committing");
-    flush(&mut processor, &batches, &tracker).await;
+    sink_loop::flush(&mut processor, &batches, &tracker).await;
     drop(batches);
     sink_task
         .await
-        .map_err(|e| PipelineError::Sink(task_failed(e)))??;
+        .map_err(|e| PipelineError::Sink(sink_loop::task_failed(e)))??;
     let offsets = lock(&tracker).committable();
     commit(&consumer, &config.topic, &offsets, CommitMode::Sync)?;
     tracing::info!(
@@ -238,36 +238,4 @@ pub async fn run_kafka<S: Sink>(
         "stopped; open requests will be re-read on restart"
     );
     Ok(())
-}
-
-async fn flush(
-    processor: &mut Processor,
-    batches: &mpsc::Sender<crate::batcher::Flushed>,
-    tracker: &Mutex<OffsetTracker>,
-) {
-    if let Some(flushed) = processor.batcher.flush() {
-        lock(tracker).dispatched(&flushed.positions);
-        // Fails only once the sink task has ended, which the worker loop reports.
-        let _ = batches.send(flushed).await;
-    }
-}
-
-fn task_failed(e: tokio::task::JoinError) -> sightline_schemas::SinkError {
-    sightline_schemas::SinkError {
-        message: format!("sink task failed: {e}"),
-        retryable: false,
-    }
-}
-
-fn sink_ended(
-    finished: Result<Result<(), sightline_schemas::SinkError>, tokio::task::JoinError>,
-) -> PipelineError {
-    match finished {
-        Ok(Ok(())) => PipelineError::Sink(sightline_schemas::SinkError {
-            message: "sink stopped unexpectedly".into(),
-            retryable: false,
-        }),
-        Ok(Err(e)) => PipelineError::Sink(e),
-        Err(e) => PipelineError::Sink(task_failed(e)),
-    }
 }

@@ -6,7 +6,9 @@
 //! acknowledged in the [`offsets::OffsetTracker`], and committed.
 
 pub mod batcher;
+pub mod channel;
 pub mod dlq;
+pub mod http;
 pub mod join;
 pub mod kafka;
 pub mod metrics;
@@ -15,6 +17,7 @@ pub mod process;
 mod sink_loop;
 
 pub use batcher::BatchConfig;
+pub use channel::{EventSender, channel, run_channel};
 pub use join::JoinConfig;
 pub use kafka::{KafkaSourceConfig, run_kafka};
 pub use metrics::PipelineMetrics;

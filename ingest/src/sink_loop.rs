@@ -12,7 +12,8 @@ use sightline_schemas::{
 use tokio::sync::mpsc;
 
 use crate::{
-    batcher::Flushed, dlq::DlqPublisher, metrics::PipelineMetrics, offsets::OffsetTracker,
+    PipelineError, batcher::Flushed, dlq::DlqPublisher, metrics::PipelineMetrics,
+    offsets::OffsetTracker, process::Processor,
 };
 
 const DLQ_RETRY: Duration = Duration::from_secs(1);
@@ -86,4 +87,42 @@ async fn publish_until_delivered(
             }
         }
     }
+}
+
+/// Closes the open batch, if any, and hands it to the sink task; waits while two batches are
+/// already queued, which is what slows the reader down when the sink is slow.
+pub(crate) async fn flush(
+    processor: &mut Processor,
+    batches: &mpsc::Sender<Flushed>,
+    tracker: &Mutex<OffsetTracker>,
+) {
+    if let Some(flushed) = processor.batcher.flush() {
+        tracker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .dispatched(&flushed.positions);
+        // Fails only once the sink task has ended, which the worker loop reports.
+        let _ = batches.send(flushed).await;
+    }
+}
+
+pub(crate) fn task_failed(e: tokio::task::JoinError) -> SinkError {
+    SinkError {
+        message: format!("sink task failed: {e}"),
+        retryable: false,
+    }
+}
+
+/// Why the sink task ended while the worker was still reading.
+pub(crate) fn ended(
+    finished: Result<Result<(), SinkError>, tokio::task::JoinError>,
+) -> PipelineError {
+    PipelineError::Sink(match finished {
+        Ok(Ok(())) => SinkError {
+            message: "sink stopped unexpectedly".into(),
+            retryable: false,
+        },
+        Ok(Err(e)) => e,
+        Err(e) => task_failed(e),
+    })
 }

@@ -2,3 +2,5 @@
 //! batch sink, read-only queries) and, in embedded mode, Parquet files queried with DataFusion.
 
 pub mod clickhouse;
+pub mod embedded;
+pub mod render;
