@@ -20,7 +20,9 @@ SIGHTLINE_RUN_DIR=$(mktemp -d -t sightline-test.XXXXXX)
 export SIGHTLINE_RUN_DIR
 trap 'scripts/services.sh stop' EXIT
 
-cargo build --locked --bin sightline
+# One build of every target: the binary gets the same unified features as the tests, so the
+# heavy dependencies compile once, not once for the binary and again for the tests.
+cargo build --workspace --all-targets --locked
 export SIGHTLINE_BIN="$CARGO_TARGET_DIR/debug/sightline"
 
 eval "$(scripts/services.sh start)"

@@ -7,7 +7,7 @@ use std::{process::ExitCode, sync::Arc};
 use anyhow::Context;
 use rdkafka::ClientConfig;
 use sightline_ingest::{
-    BatchConfig, JoinConfig, KafkaSourceConfig, PipelineMetrics, channel,
+    BatchConfig, JoinConfig, KafkaSourceConfig, PipelineMetrics, ProcessConfig, channel,
     http::{IngestTarget, router},
     run_channel, run_kafka,
 };
@@ -51,10 +51,10 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
         if args.store.embedded {
             let store = ParquetStore::open(&args.store.data_dir)?;
             let (sender, events) = channel(CHANNEL_CAPACITY);
-            let app = router(IngestTarget::Channel(sender), limits.clone(), metrics.clone(), args.max_body_bytes);
+            let app = router(IngestTarget::Channel(sender), process.limits.clone(), metrics.clone(), args.max_body_bytes);
             serve(&args.listen, app).await?;
             tracing::info!(data_dir = %args.store.data_dir.display(), listen = %args.listen, "embedded pipeline running");
-            run_channel(events, join, batch, limits, store, metrics, stopped).await?;
+            run_channel(events, process, store, metrics, stopped).await?;
             return Ok(ExitCode::SUCCESS);
         }
 
@@ -74,10 +74,10 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
             .create()
             .context("creating the HTTP ingest producer")?;
         let target = IngestTarget::Kafka { producer, topic: source.topic.clone() };
-        serve(&args.listen, router(target, limits.clone(), metrics.clone(), args.max_body_bytes)).await?;
+        serve(&args.listen, router(target, process.limits.clone(), metrics.clone(), args.max_body_bytes)).await?;
         let sink = ClickhouseSink::new(ch, metrics.sink_retries.clone());
         tracing::info!(topic = %source.topic, group = %source.group, listen = %args.listen, "pipeline running");
-        run_kafka(source, join, batch, limits, sink, metrics, stopped).await?;
+        run_kafka(source, process, sink, metrics, stopped).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -8,16 +8,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sightline_schemas::{Limits, Sink};
+use sightline_schemas::Sink;
 use tokio::{
     sync::{mpsc, watch},
     time::MissedTickBehavior,
 };
 
 use crate::{
-    PipelineError,
-    batcher::{BatchConfig, Batcher},
-    join::{JoinConfig, Joiner},
+    PipelineError, ProcessConfig,
     metrics::PipelineMetrics,
     offsets::{OffsetTracker, Position},
     process::{Incoming, Processor},
@@ -35,9 +33,7 @@ pub fn channel(capacity: usize) -> (EventSender, mpsc::Receiver<Vec<u8>>) {
 /// Runs the embedded pipeline until `shutdown` turns true or every sender is gone, then flushes.
 pub async fn run_channel<S: Sink>(
     mut events: mpsc::Receiver<Vec<u8>>,
-    join: JoinConfig,
-    batch: BatchConfig,
-    limits: Limits,
+    process: ProcessConfig,
     sink: S,
     metrics: Arc<PipelineMetrics>,
     mut shutdown: watch::Receiver<bool>,
@@ -51,13 +47,7 @@ pub async fn run_channel<S: Sink>(
         tracker.clone(),
         metrics.clone(),
     ));
-    let mut processor = Processor::new(
-        "channel",
-        limits,
-        Joiner::new(join),
-        Batcher::new(batch),
-        metrics,
-    );
+    let mut processor = Processor::new("channel", process, metrics);
     let mut expire_tick = tokio::time::interval(Duration::from_millis(500));
     expire_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut next_offset = 0;

@@ -11,7 +11,7 @@ use rdkafka::{
     consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer},
     statistics::Statistics,
 };
-use sightline_schemas::{Limits, Sink};
+use sightline_schemas::Sink;
 use tokio::{sync::mpsc, sync::watch, time::MissedTickBehavior};
 
 use crate::{
@@ -137,9 +137,7 @@ fn commit<C: Consumer<X>, X: ConsumerContext>(
 /// commits. Returns an error only for failures that retrying cannot fix.
 pub async fn run_kafka<S: Sink>(
     config: KafkaSourceConfig,
-    join: JoinConfig,
-    batch: BatchConfig,
-    limits: Limits,
+    process: ProcessConfig,
     sink: S,
     metrics: Arc<PipelineMetrics>,
     mut shutdown: watch::Receiver<bool>,
@@ -175,13 +173,7 @@ pub async fn run_kafka<S: Sink>(
         metrics.clone(),
     ));
 
-    let mut processor = Processor::new(
-        config.topic.clone(),
-        limits,
-        Joiner::new(join),
-        Batcher::new(batch),
-        metrics.clone(),
-    );
+    let mut processor = Processor::new(config.topic.clone(), process, metrics.clone());
     let mut commit_tick = tokio::time::interval(config.commit_interval);
     commit_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut expire_tick = tokio::time::interval(Duration::from_millis(500));

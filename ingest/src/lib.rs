@@ -22,6 +22,14 @@ pub use join::JoinConfig;
 pub use kafka::{KafkaSourceConfig, run_kafka};
 pub use metrics::PipelineMetrics;
 
+/// How events become rows: the decoder's limits, the join, and batching.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessConfig {
+    pub limits: sightline_schemas::Limits,
+    pub join: JoinConfig,
+    pub batch: BatchConfig,
+}
+
 /// Why the pipeline stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {

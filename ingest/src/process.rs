@@ -6,6 +6,7 @@ use std::time::Instant;
 use sightline_schemas::{DeadLetter, Limits, Rejection, Timestamp, decode_event};
 
 use crate::{
+    ProcessConfig,
     batcher::Batcher,
     join::{Joined, Joiner},
     metrics::PipelineMetrics,
@@ -32,16 +33,14 @@ pub struct Processor {
 impl Processor {
     pub fn new(
         source: impl Into<String>,
-        limits: Limits,
-        joiner: Joiner,
-        batcher: Batcher,
+        config: ProcessConfig,
         metrics: std::sync::Arc<PipelineMetrics>,
     ) -> Self {
         Self {
             source: source.into(),
-            limits,
-            joiner,
-            batcher,
+            limits: config.limits,
+            joiner: Joiner::new(config.join),
+            batcher: Batcher::new(config.batch),
             metrics,
         }
     }

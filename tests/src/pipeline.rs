@@ -64,9 +64,9 @@ impl Setup {
         }
     }
 
-    /// Runs a query and returns its rows as JSON objects.
-    pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
-        let out = Command::new(sightline())
+    /// Runs `sightline sql` with JSON output against this test's database.
+    fn sql(&self, sql: &str) -> std::process::Output {
+        Command::new(sightline())
             .args([
                 "sql",
                 "--clickhouse",
@@ -78,7 +78,12 @@ impl Setup {
                 sql,
             ])
             .output()
-            .expect("run sightline sql");
+            .expect("run sightline sql")
+    }
+
+    /// Runs a query and returns its rows as JSON objects.
+    pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
+        let out = self.sql(sql);
         assert!(
             out.status.success(),
             "query failed: {}",
@@ -93,19 +98,7 @@ impl Setup {
     /// The single number a counting query returns, or None while the query cannot run yet
     /// (the worker has not created the tables).
     pub fn try_count(&self, sql: &str) -> Option<u64> {
-        let out = Command::new(sightline())
-            .args([
-                "sql",
-                "--clickhouse",
-                &clickhouse_url(),
-                "--database",
-                &self.database,
-                "--format",
-                "json",
-                sql,
-            ])
-            .output()
-            .expect("run sightline sql");
+        let out = self.sql(sql);
         if !out.status.success() {
             return None;
         }
