@@ -24,19 +24,21 @@ use crate::cli::PipelineArgs;
 const CHANNEL_CAPACITY: usize = 20_000;
 
 pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
-    let join = JoinConfig {
-        window: args.join_window,
-        max_open: args.max_open_requests,
-        ..JoinConfig::default()
-    };
-    let batch = BatchConfig {
-        max_rows: args.batch_rows,
-        max_bytes: args.batch_bytes,
-        max_age: args.batch_age,
-    };
-    let limits = Limits {
-        max_event_bytes: args.max_event_bytes,
-        ..Limits::default()
+    let process = ProcessConfig {
+        limits: Limits {
+            max_event_bytes: args.max_event_bytes,
+            ..Limits::default()
+        },
+        join: JoinConfig {
+            window: args.join_window,
+            max_open: args.max_open_requests,
+            ..JoinConfig::default()
+        },
+        batch: BatchConfig {
+            max_rows: args.batch_rows,
+            max_bytes: args.batch_bytes,
+            max_age: args.batch_age,
+        },
     };
     let metrics = Arc::new(PipelineMetrics::default());
 

@@ -15,10 +15,8 @@ use sightline_schemas::Sink;
 use tokio::{sync::mpsc, sync::watch, time::MissedTickBehavior};
 
 use crate::{
-    PipelineError,
-    batcher::{BatchConfig, Batcher},
+    PipelineError, ProcessConfig,
     dlq::DlqPublisher,
-    join::{JoinConfig, Joiner},
     metrics::PipelineMetrics,
     offsets::{OffsetTracker, Position},
     process::{Incoming, Processor},
