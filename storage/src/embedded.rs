@@ -71,30 +71,6 @@ impl ParquetStore {
         &self.dir
     }
 
-    /// Writes one batch as a new Parquet file, made visible only once complete.
-    fn write_file(&self, table: Table, batch: &RecordBatch) -> Result<(), EmbeddedError> {
-        let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
-        let name = format!(
-            "part-{}-{}-{seq:06}.parquet",
-            chrono_millis(),
-            std::process::id()
-        );
-        let dir = self.dir.join(table.name());
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| EmbeddedError::Io { path, source }
-        };
-        let file = fs::File::create(&tmp).map_err(io(&tmp))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .build();
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-        writer.write(batch)?;
-        writer.close()?;
-        fs::rename(&tmp, dir.join(&name)).map_err(io(&tmp))
-    }
-
     /// A DataFusion session over the store's tables, with the deduplicating views.
     pub async fn session(&self) -> Result<SessionContext, EmbeddedError> {
         let ctx = SessionContext::new();
@@ -135,15 +111,52 @@ impl ParquetStore {
     }
 }
 
+/// Writes one batch as a new Parquet file, made visible only once complete.
+fn write_file(
+    dir: &Path,
+    seq: u64,
+    table: Table,
+    batch: &RecordBatch,
+) -> Result<(), EmbeddedError> {
+    let name = format!(
+        "part-{}-{}-{seq:06}.parquet",
+        chrono_millis(),
+        std::process::id()
+    );
+    let dir = dir.join(table.name());
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| EmbeddedError::Io { path, source }
+    };
+    let file = fs::File::create(&tmp).map_err(io(&tmp))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
+    writer.write(batch)?;
+    writer.close()?;
+    fs::rename(&tmp, dir.join(&name)).map_err(io(&tmp))
+}
+
 fn chrono_millis() -> i64 {
     sightline_schemas::Timestamp::now().millis()
 }
 
 impl Sink for ParquetStore {
     async fn write(&mut self, batch: TableBatch) -> Result<Vec<DeadLetter>, SinkError> {
-        for (table, rows) in &batch.tables {
+        for (table, rows) in batch.tables {
+            let dir = self.dir.clone();
+            let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
+            // File I/O and Parquet encoding block; keep them off the async workers.
+            let written = tokio::task::spawn_blocking(move || write_file(&dir, seq, table, &rows))
+                .await
+                .map_err(|e| SinkError {
+                    message: format!("storing {} rows: {e}", table.name()),
+                    retryable: false,
+                })?;
             // A local disk that refuses a write will not do better on a retry loop; stop loudly.
-            self.write_file(*table, rows).map_err(|e| SinkError {
+            written.map_err(|e| SinkError {
                 message: format!("storing {} rows: {e}", table.name()),
                 retryable: false,
             })?;
