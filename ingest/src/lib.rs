@@ -38,12 +38,3 @@ pub enum PipelineError {
     #[error("sink: {0}")]
     Sink(#[from] sightline_schemas::SinkError),
 }
-
-impl PipelineError {
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Kafka(_) => true,
-            Self::Sink(e) => e.retryable,
-        }
-    }
-}

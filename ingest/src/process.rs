@@ -54,14 +54,21 @@ impl Processor {
             }
             Err(rejection) => self.reject(message, &rejection),
         }
-        self.metrics.join_open.set(self.joiner.waiting() as i64);
+        self.publish_join_state();
     }
 
     /// Closes the join window on requests that waited too long.
     pub fn expire(&mut self, now: Instant) {
         let outcomes = self.joiner.expire(now);
         self.route(outcomes, None);
+        self.publish_join_state();
+    }
+
+    fn publish_join_state(&self) {
         self.metrics.join_open.set(self.joiner.waiting() as i64);
+        self.metrics
+            .join_evicted
+            .set_total(self.joiner.counters.evicted);
     }
 
     fn route(&mut self, outcomes: Vec<Joined>, message: Option<Incoming<'_>>) {
