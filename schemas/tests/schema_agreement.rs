@@ -4,10 +4,16 @@ use std::{fs, path::PathBuf};
 
 use sightline_schemas::{EVENT_JSON_SCHEMA, Limits, decode_event};
 
+/// Read when the test runs, not when it is compiled: a shared target directory may hold a test
+/// binary built from another checkout of the same sources.
+fn fixture_root() -> PathBuf {
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+}
+
 fn fixtures(kind: &str) -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(kind);
+    let dir = fixture_root().join("../tests/fixtures").join(kind);
     let mut files: Vec<_> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
@@ -67,8 +73,7 @@ fn invalid_fixtures_fail_both() {
 
 #[test]
 fn several_problems_are_all_reported() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/invalid/several_problems.json");
+    let path = fixture_root().join("../tests/fixtures/invalid/several_problems.json");
     let rejection =
         decode_event(&fs::read(path).expect("fixture"), &Limits::default()).expect_err("invalid");
     let paths: Vec<_> = rejection.problems.iter().map(|p| p.path.as_str()).collect();
@@ -77,8 +82,7 @@ fn several_problems_are_all_reported() {
 
 #[test]
 fn wrong_type_names_path_and_value() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/invalid/output_tokens_string.json");
+    let path = fixture_root().join("../tests/fixtures/invalid/output_tokens_string.json");
     let rejection =
         decode_event(&fs::read(path).expect("fixture"), &Limits::default()).expect_err("invalid");
     assert_eq!(

@@ -37,9 +37,11 @@ pub fn sightline() -> std::path::PathBuf {
     service_env("SIGHTLINE_BIN").into()
 }
 
-/// The repository root, where the binary expects to be run from.
+/// The repository root, where the binary expects to be run from. Read when the test runs, not
+/// when it is compiled: a shared target directory may hold a test binary built from another
+/// checkout of the same sources.
 pub fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::path::Path::new(&service_env("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
         .to_path_buf()
