@@ -135,6 +135,20 @@ async fn two_workers_share_partitions_and_one_leaves() {
     let (first, second) = events.split_at(events.len() / 2);
     publish(&setup.topic, &as_messages(first)).await;
     setup.wait_for_at_least(ROWS, 1_000, WAIT);
+    // Both must hold partitions before one leaves: the scenario is a member leaving a settled
+    // group, not one leaving while the group is still forming.
+    let started = std::time::Instant::now();
+    let reading = |w: &sightline_e2e::pipeline::Worker| {
+        w.metric("sightline_events_in_total")
+            .is_some_and(|n| n > 0.0)
+    };
+    while !(reading(&a) && reading(&b)) {
+        assert!(
+            started.elapsed() < WAIT,
+            "both workers never received partitions"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     a.stop();
     publish(&setup.topic, &as_messages(second)).await;
     setup.wait_for_count(ROWS, rows, WAIT);
