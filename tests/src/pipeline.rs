@@ -175,6 +175,13 @@ impl Worker {
             .unwrap_or(0)
     }
 
+    /// Fails the test if the worker has exited, so a dead worker reads as one, not as a stall.
+    pub fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("worker exited early with {status}; its log is above");
+        }
+    }
+
     /// SIGTERM, then waits for a clean exit.
     pub fn stop(mut self) {
         let _ = Command::new("kill")

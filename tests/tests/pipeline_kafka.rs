@@ -124,16 +124,14 @@ async fn kill_9_mid_stream_loses_nothing_and_hides_duplicates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect: under a loaded machine the second worker of a group on Tansu is sometimes never \
-            assigned partitions (stalled rebalance); run with --ignored until it is fixed"]
 async fn two_workers_share_partitions_and_one_leaves() {
     let setup = Setup::new("group");
     let events = complete_exchanges(generate(80_000, 13));
     let rows = expected_rows(&events);
     create_topic(&setup.topic, 6).await;
 
-    let a = setup.start_worker(&[]);
-    let b = setup.start_worker(&[]);
+    let mut a = setup.start_worker(&[]);
+    let mut b = setup.start_worker(&[]);
     let (first, second) = events.split_at(events.len() / 2);
     publish(&setup.topic, &as_messages(first)).await;
     setup.wait_for_at_least(ROWS, 1_000, WAIT);
@@ -145,6 +143,8 @@ async fn two_workers_share_partitions_and_one_leaves() {
             .is_some_and(|n| n > 0.0)
     };
     while !(reading(&a) && reading(&b)) {
+        a.assert_running();
+        b.assert_running();
         assert!(
             started.elapsed() < WAIT,
             "both workers never received partitions"

@@ -1,6 +1,10 @@
 //! Versioned schema migrations. Each runs once per database, in order, and is recorded in
 //! `schema_migrations`. The DDL adapts its types to the server; column names never change.
 //!
+//! Every worker migrates on start, so several may migrate the same database at once. Each
+//! statement is idempotent (`IF NOT EXISTS`), a creation that loses a race to a concurrent one
+//! counts as done, and `schema_migrations` is a MergeTree, which takes concurrent inserts.
+//!
 //! Tables that deduplicate keep their rows in `<table>_raw` (ReplacingMergeTree on the dedup key)
 //! and expose `<table>` as a view over `<table>_raw FINAL`, so every query through the view reads
 //! each event once however often it was delivered.
@@ -47,12 +51,14 @@ pub async fn migrate(ch: &Clickhouse) -> Result<Vec<u32>, ClickhouseError> {
     let db = ch.database();
     run(ch, &format!("CREATE DATABASE IF NOT EXISTS {db}")).await?;
     run(ch, &format!(
-        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = TinyLog"
+        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version"
     ))
     .await?;
     let applied: Vec<u32> = ch
         .client()
-        .query(&format!("SELECT version FROM {db}.schema_migrations"))
+        .query(&format!(
+            "SELECT DISTINCT version FROM {db}.schema_migrations"
+        ))
         .fetch_all()
         .await
         .map_err(|e| ClickhouseError::from_client(e, "reading schema_migrations"))?;
@@ -77,13 +83,19 @@ pub async fn migrate(ch: &Clickhouse) -> Result<Vec<u32>, ClickhouseError> {
     Ok(done)
 }
 
+/// ClickHouse's codes for "table already exists" and "database already exists": what a
+/// concurrent `CREATE ... IF NOT EXISTS` reports when another worker created it first.
+const ALREADY_EXISTS: [u32; 2] = [57, 82];
+
 async fn run(ch: &Clickhouse, sql: &str) -> Result<(), ClickhouseError> {
     let what = sql.split('(').next().unwrap_or(sql).trim();
-    ch.client()
-        .query(sql)
-        .execute()
-        .await
-        .map_err(|e| ClickhouseError::from_client(e, what))
+    match ch.client().query(sql).execute().await {
+        Ok(()) => Ok(()),
+        Err(e) => match ClickhouseError::from_client(e, what) {
+            ClickhouseError::Refused { code: Some(c), .. } if ALREADY_EXISTS.contains(&c) => Ok(()),
+            other => Err(other),
+        },
+    }
 }
 
 fn initial(caps: &Capabilities, db: &str) -> Vec<String> {
