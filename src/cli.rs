@@ -1,12 +1,17 @@
 //! Command-line surface: every subcommand, its flags and its help text.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
 
 #[derive(Debug, Parser)]
 #[command(name = "sightline", version, about = "LLM observability and evaluation pipeline", long_about = None)]
 pub struct Cli {
+    /// TOML settings file; `SIGHTLINE__SECTION__KEY` variables override it, and flags override both.
+    #[arg(long, global = true, value_name = "FILE", env = "SIGHTLINE_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -65,22 +70,18 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["brokers", "http", "out"]))]
+#[command(group = clap::ArgGroup::new("target").args(["brokers", "http", "out"]))]
 pub struct ProduceArgs {
-    /// Kafka bootstrap servers; events are keyed by request_id.
-    #[arg(
-        long,
-        value_name = "HOST:PORT",
-        requires = "topic",
-        env = "SIGHTLINE__KAFKA__BROKERS"
-    )]
+    /// Kafka bootstrap servers; events are keyed by request_id. The config's kafka section is
+    /// used when none of --brokers, --http and --out is given.
+    #[arg(long, value_name = "HOST:PORT")]
     pub brokers: Option<String>,
-    /// Kafka topic, created with --partitions if it does not exist.
-    #[arg(long, value_name = "NAME", default_value = "llm.events")]
-    pub topic: String,
-    /// Partitions for a topic that has to be created.
-    #[arg(long, default_value_t = 6)]
-    pub partitions: i32,
+    /// Kafka topic, created with --partitions if it does not exist [default: llm.events].
+    #[arg(long, value_name = "NAME")]
+    pub topic: Option<String>,
+    /// Partitions for a topic that has to be created [default: 6].
+    #[arg(long)]
+    pub partitions: Option<i32>,
     /// HTTP ingest endpoint (`POST /v1/events`), sent NDJSON in batches.
     #[arg(long, value_name = "URL")]
     pub http: Option<String>,
@@ -113,95 +114,116 @@ pub struct ProduceArgs {
     pub start: Option<String>,
 }
 
-/// Where the stored data lives: ClickHouse, or the embedded data directory.
+/// Where the stored data lives: ClickHouse, or the embedded data directory. Each flag overrides
+/// the config's `clickhouse` or `storage` section.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// Embedded mode: no Kafka or ClickHouse; Parquet files in --data-dir, queried with DataFusion.
-    #[arg(long, env = "SIGHTLINE__EMBEDDED")]
+    #[arg(long)]
     pub embedded: bool,
-    /// The embedded store's data directory.
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = "sightline-data",
-        env = "SIGHTLINE__STORAGE__DATA_DIR"
-    )]
-    pub data_dir: std::path::PathBuf,
+    /// The embedded store's data directory [default: sightline-data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// ClickHouse HTTP URL.
-    #[arg(long, value_name = "URL", env = "SIGHTLINE__CLICKHOUSE__URL")]
+    #[arg(long, value_name = "URL")]
     pub clickhouse: Option<String>,
-    /// ClickHouse database.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "sightline",
-        env = "SIGHTLINE__CLICKHOUSE__DATABASE"
-    )]
-    pub database: String,
+    /// ClickHouse database [default: sightline].
+    #[arg(long, value_name = "NAME")]
+    pub database: Option<String>,
 }
 
-/// Where events come from.
+impl StoreArgs {
+    pub fn apply(&self, config: &mut Config) {
+        config.storage.embedded |= self.embedded;
+        set(&mut config.storage.data_dir, &self.data_dir);
+        if self.clickhouse.is_some() {
+            config.clickhouse.url.clone_from(&self.clickhouse);
+        }
+        set(&mut config.clickhouse.database, &self.database);
+    }
+}
+
+/// Where events come from; each flag overrides the config's `kafka` section.
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Kafka bootstrap servers.
-    #[arg(long, value_name = "HOST:PORT", env = "SIGHTLINE__KAFKA__BROKERS")]
+    #[arg(long, value_name = "HOST:PORT")]
     pub brokers: Option<String>,
-    /// Topic to consume; rejected events go to `<topic>.dlq`.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "llm.events",
-        env = "SIGHTLINE__KAFKA__TOPIC"
-    )]
-    pub topic: String,
-    /// Consumer group; workers in one group share the partitions.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "sightline",
-        env = "SIGHTLINE__KAFKA__GROUP"
-    )]
-    pub group: String,
-    /// Partitions for the topic and its dead-letter topic if they have to be created.
-    #[arg(long, default_value_t = 6)]
-    pub partitions: i32,
+    /// Topic to consume; rejected events go to `<topic>.dlq` [default: llm.events].
+    #[arg(long, value_name = "NAME")]
+    pub topic: Option<String>,
+    /// Consumer group; workers in one group share the partitions [default: sightline].
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Partitions for the topic and its dead-letter topic if they have to be created [default: 6].
+    #[arg(long)]
+    pub partitions: Option<i32>,
 }
 
+impl SourceArgs {
+    pub fn apply(&self, config: &mut Config) {
+        if self.brokers.is_some() {
+            config.kafka.brokers.clone_from(&self.brokers);
+        }
+        set(&mut config.kafka.topic, &self.topic);
+        set(&mut config.kafka.group, &self.group);
+        set(&mut config.kafka.partitions, &self.partitions);
+    }
+}
+
+/// The pipeline's flags; each overrides the config's `pipeline` section.
 #[derive(Debug, Args)]
 pub struct PipelineArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Address for HTTP ingest (POST /v1/events) and /metrics.
-    #[arg(
-        long,
-        value_name = "ADDR",
-        default_value = "127.0.0.1:9464",
-        env = "SIGHTLINE__PIPELINE__LISTEN"
-    )]
-    pub listen: String,
-    /// How long a request waits for its response before it is stored as lost.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse)]
-    pub join_window: std::time::Duration,
-    /// Open requests held at most; past it the oldest is stored as lost.
-    #[arg(long, default_value_t = 50_000)]
-    pub max_open_requests: usize,
-    /// A batch closes at this many rows...
-    #[arg(long, default_value_t = 10_000)]
-    pub batch_rows: usize,
-    /// ...or this many bytes...
-    #[arg(long, default_value_t = 8 << 20)]
-    pub batch_bytes: usize,
-    /// ...or when it is this old, whichever comes first.
-    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = crate::duration::parse)]
-    pub batch_age: std::time::Duration,
-    /// Largest HTTP ingest request body.
-    #[arg(long, default_value_t = 16 << 20)]
-    pub max_body_bytes: usize,
-    /// Events larger than this go to the dead-letter queue.
-    #[arg(long, default_value_t = 1 << 20)]
-    pub max_event_bytes: usize,
+    /// Address for HTTP ingest (POST /v1/events) and /metrics [default: 127.0.0.1:9464].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// How long a request waits for its response before it is stored as lost [default: 5m].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub join_window: Option<Duration>,
+    /// Open requests held at most; past it the oldest is stored as lost [default: 50000].
+    #[arg(long)]
+    pub max_open_requests: Option<usize>,
+    /// A batch closes at this many rows... [default: 10000]
+    #[arg(long)]
+    pub batch_rows: Option<usize>,
+    /// ...or this many bytes... [default: 8388608]
+    #[arg(long)]
+    pub batch_bytes: Option<usize>,
+    /// ...or when it is this old, whichever comes first [default: 200ms].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub batch_age: Option<Duration>,
+    /// Largest HTTP ingest request body [default: 16777216].
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+    /// Events larger than this go to the dead-letter queue [default: 1048576].
+    #[arg(long)]
+    pub max_event_bytes: Option<usize>,
+}
+
+impl PipelineArgs {
+    pub fn apply(&self, config: &mut Config) {
+        self.source.apply(config);
+        self.store.apply(config);
+        let p = &mut config.pipeline;
+        set(&mut p.listen, &self.listen);
+        set(&mut p.join_window, &self.join_window);
+        set(&mut p.max_open_requests, &self.max_open_requests);
+        set(&mut p.batch_rows, &self.batch_rows);
+        set(&mut p.batch_bytes, &self.batch_bytes);
+        set(&mut p.batch_age, &self.batch_age);
+        set(&mut p.max_body_bytes, &self.max_body_bytes);
+        set(&mut p.max_event_bytes, &self.max_event_bytes);
+    }
+}
+
+fn set<T: Clone>(setting: &mut T, flag: &Option<T>) {
+    if let Some(value) = flag {
+        setting.clone_from(value);
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The `sightline` command: one binary for every role in the pipeline.
 
 mod cli;
+mod config;
 mod duration;
 mod kafka_admin;
 mod pipeline;
@@ -13,7 +14,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::{
+    cli::{Cli, Command},
+    config::Config,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,22 +28,45 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = match cli.command {
-        Command::Validate(args) => validate::run(&args),
-        Command::Produce(args) => produce::run(args),
-        Command::Pipeline(args) => pipeline::run(args),
-        Command::Migrate(args) => sql::migrate(&args),
-        Command::Sql(args) => sql::run(&args),
-        Command::Demo | Command::Monitor | Command::Api | Command::Infer | Command::Bench => {
-            eprintln!("sightline {}: not built yet", cli.command.name());
-            return ExitCode::from(2);
-        }
-    };
-    match result {
+    if let Command::Demo | Command::Monitor | Command::Api | Command::Infer | Command::Bench =
+        cli.command
+    {
+        eprintln!("sightline {}: not built yet", cli.command.name());
+        return ExitCode::from(2);
+    }
+    match run(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Settings come from the config layers, then the subcommand's own flags, and are checked before
+/// anything connects.
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Validate(args) = &cli.command {
+        return validate::run(args);
+    }
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Produce(args) => produce::run(args, &config),
+        Command::Pipeline(args) => {
+            args.apply(&mut config);
+            config.validate()?;
+            pipeline::run(&config)
+        }
+        Command::Migrate(args) => {
+            args.apply(&mut config);
+            config.validate()?;
+            sql::migrate(&config)
+        }
+        Command::Sql(args) => {
+            args.store.apply(&mut config);
+            config.validate()?;
+            sql::run(&config, &args.sql, args.format)
+        }
+        other => unreachable!("{} is answered before settings load", other.name()),
     }
 }

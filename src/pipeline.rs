@@ -18,26 +18,27 @@ use sightline_storage::{
 };
 use tokio::sync::watch;
 
-use crate::cli::PipelineArgs;
+use crate::config::Config;
 
 /// Events the embedded channel holds before HTTP ingest has to wait.
 const CHANNEL_CAPACITY: usize = 20_000;
 
-pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
+    let p = &config.pipeline;
     let process = ProcessConfig {
         limits: Limits {
-            max_event_bytes: args.max_event_bytes,
+            max_event_bytes: p.max_event_bytes,
             ..Limits::default()
         },
         join: JoinConfig {
-            window: args.join_window,
-            max_open: args.max_open_requests,
+            window: p.join_window,
+            max_open: p.max_open_requests,
             ..JoinConfig::default()
         },
         batch: BatchConfig {
-            max_rows: args.batch_rows,
-            max_bytes: args.batch_bytes,
-            max_age: args.batch_age,
+            max_rows: p.batch_rows,
+            max_bytes: p.batch_bytes,
+            max_age: p.batch_age,
         },
     };
     let metrics = Arc::new(PipelineMetrics::default());
@@ -50,35 +51,39 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<ExitCode> {
             let _ = stop.send(true);
         });
 
-        if args.store.embedded {
-            let store = ParquetStore::open(&args.store.data_dir)?;
+        if config.storage.embedded {
+            let data_dir = &config.storage.data_dir;
+            let store = ParquetStore::open(data_dir)?;
             let (sender, events) = channel(CHANNEL_CAPACITY);
-            let app = router(IngestTarget::Channel(sender), process.limits.clone(), metrics.clone(), args.max_body_bytes);
-            serve(&args.listen, app).await?;
-            tracing::info!(data_dir = %args.store.data_dir.display(), listen = %args.listen, "embedded pipeline running");
+            let app = router(IngestTarget::Channel(sender), process.limits.clone(), metrics.clone(), p.max_body_bytes);
+            serve(&p.listen, app).await?;
+            tracing::info!(data_dir = %data_dir.display(), listen = %p.listen, "embedded pipeline running");
             run_channel(events, process, store, metrics, stopped).await?;
             return Ok(ExitCode::SUCCESS);
         }
 
-        let brokers = args
-            .source
-            .brokers
-            .clone()
-            .context("no source given: pass --brokers HOST:PORT (or set SIGHTLINE__KAFKA__BROKERS), or --embedded")?;
-        let source = KafkaSourceConfig::new(&brokers, &args.source.topic, &args.source.group);
-        let ch = crate::sql::connect(&args.store).await?;
+        let kafka = &config.kafka;
+        let brokers = kafka.brokers.as_deref().context(
+            "no source given: pass --brokers HOST:PORT (or set kafka.brokers in the config, or SIGHTLINE__KAFKA__BROKERS), or --embedded",
+        )?;
+        let source = KafkaSourceConfig {
+            commit_interval: kafka.commit_interval,
+            drain_deadline: kafka.drain_deadline,
+            ..KafkaSourceConfig::new(brokers, &kafka.topic, &kafka.group)
+        };
+        let ch = crate::sql::connect(config).await?;
         migrate(&ch).await?;
-        crate::kafka_admin::ensure_topics(&brokers, &[&source.topic, &source.dlq_topic], args.source.partitions).await?;
+        crate::kafka_admin::ensure_topics(brokers, &[&source.topic, &source.dlq_topic], kafka.partitions).await?;
         let producer = ClientConfig::new()
-            .set("bootstrap.servers", &brokers)
+            .set("bootstrap.servers", brokers)
             .set("acks", "all")
             .set("enable.idempotence", "true")
             .create()
             .context("creating the HTTP ingest producer")?;
         let target = IngestTarget::Kafka { producer, topic: source.topic.clone() };
-        serve(&args.listen, router(target, process.limits.clone(), metrics.clone(), args.max_body_bytes)).await?;
+        serve(&p.listen, router(target, process.limits.clone(), metrics.clone(), p.max_body_bytes)).await?;
         let sink = ClickhouseSink::new(ch, metrics.sink_retries.clone());
-        tracing::info!(topic = %source.topic, group = %source.group, listen = %args.listen, "pipeline running");
+        tracing::info!(topic = %source.topic, group = %source.group, listen = %p.listen, "pipeline running");
         run_kafka(source, process, sink, metrics, stopped).await?;
         Ok(ExitCode::SUCCESS)
     })

@@ -9,34 +9,33 @@ use sightline_storage::{
     render::{Format, render},
 };
 
-use crate::cli::{SqlArgs, SqlFormat, StoreArgs};
+use crate::{cli::SqlFormat, config::Config};
 
-pub async fn connect(store: &StoreArgs) -> anyhow::Result<Clickhouse> {
-    let url = store.clickhouse.as_deref().context(
-        "no store given: pass --clickhouse URL (or set SIGHTLINE__CLICKHOUSE__URL), or --embedded",
+pub async fn connect(config: &Config) -> anyhow::Result<Clickhouse> {
+    let url = config.clickhouse.url.as_deref().context(
+        "no store given: pass --clickhouse URL (or set clickhouse.url in the config, or SIGHTLINE__CLICKHOUSE__URL), or --embedded",
     )?;
-    Ok(Clickhouse::connect(url, &store.database).await?)
+    Ok(Clickhouse::connect(url, &config.clickhouse.database).await?)
 }
 
-pub fn migrate(args: &StoreArgs) -> anyhow::Result<ExitCode> {
-    if args.embedded {
-        let store = ParquetStore::open(&args.data_dir)?;
+pub fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    if config.storage.embedded {
+        let store = ParquetStore::open(&config.storage.data_dir)?;
         eprintln!("embedded store ready in {}", store.dir().display());
         return Ok(ExitCode::SUCCESS);
     }
     runtime()?.block_on(async {
-        let ch = connect(args).await?;
+        let ch = connect(config).await?;
+        let database = &config.clickhouse.database;
         let applied = apply_migrations(&ch).await?;
         if applied.is_empty() {
             eprintln!(
-                "database {} is up to date (ClickHouse {})",
-                args.database,
+                "database {database} is up to date (ClickHouse {})",
                 ch.caps().version
             );
         } else {
             eprintln!(
-                "applied migrations {applied:?} to {} (ClickHouse {})",
-                args.database,
+                "applied migrations {applied:?} to {database} (ClickHouse {})",
                 ch.caps().version
             );
         }
@@ -44,29 +43,29 @@ pub fn migrate(args: &StoreArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
-    if args.store.embedded {
-        let format = match args.format {
+pub fn run(config: &Config, sql: &str, format: SqlFormat) -> anyhow::Result<ExitCode> {
+    if config.storage.embedded {
+        let format = match format {
             SqlFormat::Table => Format::Table,
             SqlFormat::Json => Format::Json,
             SqlFormat::Csv => Format::Csv,
         };
         return runtime()?.block_on(async {
-            let batches = ParquetStore::open(&args.store.data_dir)?
-                .query(&args.sql)
+            let batches = ParquetStore::open(&config.storage.data_dir)?
+                .query(sql)
                 .await?;
             print!("{}", render(&batches, format)?);
             Ok(ExitCode::SUCCESS)
         });
     }
-    let format = match args.format {
+    let format = match format {
         SqlFormat::Table => "PrettyCompactNoEscapes",
         SqlFormat::Json => "JSONEachRow",
         SqlFormat::Csv => "CSVWithNames",
     };
     runtime()?.block_on(async {
-        let ch = connect(&args.store).await?;
-        let text = query_text(&ch, &args.sql, format, true).await?;
+        let ch = connect(config).await?;
+        let text = query_text(&ch, sql, format, true).await?;
         print!("{text}");
         Ok(ExitCode::SUCCESS)
     })

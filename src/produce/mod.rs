@@ -13,7 +13,7 @@ use std::{
 use anyhow::{Context, bail};
 use sightline_schemas::Timestamp;
 
-use crate::cli::ProduceArgs;
+use crate::{cli::ProduceArgs, config::Config};
 
 use self::{sink::Sink, traffic::Traffic};
 
@@ -21,7 +21,7 @@ use self::{sink::Sink, traffic::Traffic};
 const FILE_EPOCH_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
-pub fn run(args: ProduceArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ProduceArgs, config: &Config) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.toxic_share) {
         bail!(
             "--toxic-share must be between 0 and 1, got {}",
@@ -44,10 +44,18 @@ pub fn run(args: ProduceArgs) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
     let traffic = Traffic::new(args.seed, start, toxic, args.toxic_share);
+    let mut kafka = config.kafka.clone();
+    if args.brokers.is_some() {
+        kafka.brokers.clone_from(&args.brokers);
+    }
+    if let Some(topic) = &args.topic {
+        kafka.topic.clone_from(topic);
+    }
+    kafka.partitions = args.partitions.unwrap_or(kafka.partitions);
 
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let mut sink = Sink::open(&args).await?;
+        let mut sink = Sink::open(&args, &kafka).await?;
         let began = Instant::now();
         let mut last_progress = began;
         for (sent, event) in (1..=args.count).zip(traffic) {

@@ -19,7 +19,7 @@ use rdkafka::{
 };
 use sightline_schemas::Event;
 
-use crate::cli::ProduceArgs;
+use crate::{cli::ProduceArgs, config::KafkaConfig};
 
 const HTTP_BATCH: usize = 1000;
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
@@ -67,24 +67,9 @@ impl ProducerContext for Counting {
 }
 
 impl Sink {
-    pub async fn open(args: &ProduceArgs) -> anyhow::Result<Self> {
-        if let Some(brokers) = &args.brokers {
-            crate::kafka_admin::ensure_topics(brokers, &[&args.topic], args.partitions).await?;
-            let producer = ClientConfig::new()
-                .set("bootstrap.servers", brokers)
-                .set("acks", "all")
-                .set("enable.idempotence", "true")
-                .set("linger.ms", "10")
-                .set("batch.num.messages", "10000")
-                .set("queue.buffering.max.messages", "200000")
-                .create_with_context(Counting::default())
-                .with_context(|| format!("connecting a producer to {brokers}"))?;
-            return Ok(Self::Kafka {
-                producer,
-                topic: args.topic.clone(),
-                line: Vec::new(),
-            });
-        }
+    /// Opens the target the flags name: --http, --out, or else Kafka, whose brokers may come from
+    /// the config.
+    pub async fn open(args: &ProduceArgs, kafka: &KafkaConfig) -> anyhow::Result<Self> {
         if let Some(url) = &args.http {
             let client = reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -97,15 +82,31 @@ impl Sink {
                 failed: 0,
             });
         }
-        let path = args
-            .out
-            .clone()
-            .context("one of --brokers, --http or --out is required")?;
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(Self::File {
-            out: BufWriter::new(file),
-            path,
+        if let Some(path) = args.out.clone() {
+            let file =
+                File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+            return Ok(Self::File {
+                out: BufWriter::new(file),
+                path,
+            });
+        }
+        let brokers = kafka.brokers.as_deref().context(
+            "one of --brokers, --http or --out is required (or kafka.brokers in the config)",
+        )?;
+        crate::kafka_admin::ensure_topics(brokers, &[&kafka.topic], kafka.partitions).await?;
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("acks", "all")
+            .set("enable.idempotence", "true")
+            .set("linger.ms", "10")
+            .set("batch.num.messages", "10000")
+            .set("queue.buffering.max.messages", "200000")
+            .create_with_context(Counting::default())
+            .with_context(|| format!("connecting a producer to {brokers}"))?;
+        Ok(Self::Kafka {
+            producer,
+            topic: kafka.topic.clone(),
+            line: Vec::new(),
         })
     }
 

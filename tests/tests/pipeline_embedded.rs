@@ -46,15 +46,17 @@ fn http_ingest_to_parquet_to_sql() {
         .expect("addr")
         .port();
     let listen = format!("127.0.0.1:{port}");
+    // The worker takes its settings from a config file and the environment rather than flags,
+    // which exercises those layers end to end.
+    let config = format!("{data_dir}.toml");
+    std::fs::write(
+        &config,
+        format!("[storage]\nembedded = true\ndata_dir = {data_dir:?}\n[pipeline]\nbatch_age = \"100ms\"\n"),
+    )
+    .expect("write the config file");
     let mut worker = Command::new(sightline())
-        .args([
-            "pipeline",
-            "--embedded",
-            "--data-dir",
-            &data_dir,
-            "--listen",
-            &listen,
-        ])
+        .args(["pipeline", "--config", &config])
+        .env("SIGHTLINE__PIPELINE__LISTEN", &listen)
         .stdout(Stdio::null())
         .spawn()
         .expect("start the embedded pipeline");

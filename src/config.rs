@@ -1,0 +1,293 @@
+//! Settings, in layers: the built-in defaults, then a TOML file (`--config`, or `SIGHTLINE_CONFIG`),
+//! then `SIGHTLINE__SECTION__KEY` environment variables, then command-line flags. Unknown keys are
+//! errors in every layer, and [`Config::validate`] checks the result before anything connects.
+
+use std::{collections::BTreeMap, path::Path, time::Duration};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Deserializer};
+
+const ENV_PREFIX: &str = "SIGHTLINE__";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub kafka: KafkaConfig,
+    pub clickhouse: ClickhouseConfig,
+    pub storage: StorageConfig,
+    pub pipeline: PipelineConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaConfig {
+    pub brokers: Option<String>,
+    pub topic: String,
+    pub group: String,
+    /// Partitions for the topic and its dead-letter topic when they have to be created.
+    pub partitions: i32,
+    #[serde(deserialize_with = "duration")]
+    pub commit_interval: Duration,
+    /// How long a revoked partition's batches may take to reach the sink before the hand-over.
+    #[serde(deserialize_with = "duration")]
+    pub drain_deadline: Duration,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self {
+            brokers: None,
+            topic: "llm.events".into(),
+            group: "sightline".into(),
+            partitions: 6,
+            commit_interval: Duration::from_secs(1),
+            drain_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClickhouseConfig {
+    pub url: Option<String>,
+    pub database: String,
+}
+
+impl Default for ClickhouseConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            database: "sightline".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Parquet files and DataFusion instead of Kafka and ClickHouse.
+    pub embedded: bool,
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            embedded: false,
+            data_dir: "sightline-data".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub listen: String,
+    #[serde(deserialize_with = "duration")]
+    pub join_window: Duration,
+    pub max_open_requests: usize,
+    pub batch_rows: usize,
+    pub batch_bytes: usize,
+    #[serde(deserialize_with = "duration")]
+    pub batch_age: Duration,
+    pub max_body_bytes: usize,
+    pub max_event_bytes: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9464".into(),
+            join_window: Duration::from_secs(300),
+            max_open_requests: 50_000,
+            batch_rows: 10_000,
+            batch_bytes: 8 << 20,
+            batch_age: Duration::from_millis(200),
+            max_body_bytes: 16 << 20,
+            max_event_bytes: 1 << 20,
+        }
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::duration::parse(&text).map_err(serde::de::Error::custom)
+}
+
+impl Config {
+    /// Defaults, overlaid by the file if one is given, then by `SIGHTLINE__` variables.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("config file {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        overlay_env(&mut table, &env)?;
+        let config = Config::deserialize(toml::Value::Table(table)).context(match file {
+            Some(path) => format!("config from {} and SIGHTLINE__ variables", path.display()),
+            None => "config from SIGHTLINE__ variables".to_owned(),
+        })?;
+        Ok(config)
+    }
+
+    /// Checks values that would otherwise fail later and further from their cause.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let p = &self.pipeline;
+        for (name, value) in [
+            ("pipeline.batch_rows", p.batch_rows),
+            ("pipeline.batch_bytes", p.batch_bytes),
+            ("pipeline.max_open_requests", p.max_open_requests),
+            ("pipeline.max_body_bytes", p.max_body_bytes),
+            ("pipeline.max_event_bytes", p.max_event_bytes),
+        ] {
+            if value == 0 {
+                bail!("{name} must be above 0");
+            }
+        }
+        for (name, value) in [
+            ("pipeline.join_window", p.join_window),
+            ("pipeline.batch_age", p.batch_age),
+            ("kafka.commit_interval", self.kafka.commit_interval),
+        ] {
+            if value.is_zero() {
+                bail!("{name} must be longer than 0s");
+            }
+        }
+        if p.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "pipeline.listen must be an address such as 127.0.0.1:9464, got {:?}",
+                p.listen
+            );
+        }
+        if self.kafka.partitions < 1 {
+            bail!("kafka.partitions must be at least 1");
+        }
+        if let Some(url) = &self.clickhouse.url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            bail!(
+                "clickhouse.url must be ClickHouse's HTTP interface, such as http://127.0.0.1:8123, got {url:?}"
+            );
+        }
+        let db = &self.clickhouse.database;
+        if db.is_empty()
+            || db.starts_with(|c: char| c.is_ascii_digit())
+            || !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            bail!("clickhouse.database must be letters, digits and underscores, got {db:?}");
+        }
+        Ok(())
+    }
+}
+
+/// Sets `section.key` for each `SIGHTLINE__SECTION__KEY`. A value that reads as a TOML scalar
+/// (`5000`, `true`) takes that type; anything else is a string.
+fn overlay_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> anyhow::Result<()> {
+    for (name, raw) in env {
+        let path = &name[ENV_PREFIX.len()..];
+        let Some((section, key)) = path.split_once("__") else {
+            bail!("{name}: expected SIGHTLINE__SECTION__KEY, such as SIGHTLINE__KAFKA__BROKERS");
+        };
+        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .filter(|v| !v.is_table() && !v.is_array())
+            .unwrap_or_else(|| toml::Value::String(raw.clone()));
+        let section = table
+            .entry(section.to_ascii_lowercase())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let Some(section) = section.as_table_mut() else {
+            bail!("{name}: the config file sets this section to a value, not a table");
+        };
+        section.insert(key.to_ascii_lowercase(), value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml_text: &str, env: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let mut table: toml::Table = toml::from_str(toml_text)?;
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        overlay_env(&mut table, &env)?;
+        Ok(Config::deserialize(toml::Value::Table(table))?)
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_takes_types() {
+        let c = load(
+            "[kafka]\ntopic = \"from-file\"\ngroup = \"g\"\n[pipeline]\nbatch_age = \"50ms\"",
+            &[
+                ("SIGHTLINE__KAFKA__TOPIC", "from-env"),
+                ("SIGHTLINE__KAFKA__BROKERS", "127.0.0.1:9092"),
+                ("SIGHTLINE__PIPELINE__BATCH_ROWS", "500"),
+                ("SIGHTLINE__STORAGE__EMBEDDED", "true"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.kafka.topic, "from-env");
+        assert_eq!(c.kafka.group, "g");
+        assert_eq!(c.kafka.brokers.as_deref(), Some("127.0.0.1:9092"));
+        assert_eq!(c.pipeline.batch_rows, 500);
+        assert_eq!(c.pipeline.batch_age, Duration::from_millis(50));
+        assert!(c.storage.embedded);
+        assert_eq!(c.pipeline.join_window, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let typo = load("[kafka]\nbroker = \"x\"", &[]).unwrap_err();
+        assert!(
+            format!("{typo:#}").contains("unknown field `broker`"),
+            "{typo:#}"
+        );
+        assert!(load("", &[("SIGHTLINE__KAFKA__NOPE", "1")]).is_err());
+        assert!(load("", &[("SIGHTLINE__NOSECTION", "1")]).is_err());
+        let duration = load("[pipeline]\njoin_window = \"5 minutes\"", &[]).unwrap_err();
+        assert!(format!("{duration:#}").contains("unit"), "{duration:#}");
+    }
+
+    #[test]
+    fn validate_names_the_setting() {
+        let mut c = Config::default();
+        c.validate().unwrap();
+        c.pipeline.batch_rows = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("pipeline.batch_rows")
+        );
+        let mut c = Config::default();
+        c.clickhouse.url = Some("127.0.0.1:9000".into());
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("clickhouse.url")
+        );
+        let mut c = Config::default();
+        c.clickhouse.database = "x; DROP".into();
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sightline.example.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let example = load(&text, &[]).unwrap();
+        assert_eq!(format!("{example:?}"), format!("{:?}", Config::default()));
+    }
+}
