@@ -5,6 +5,7 @@
 # Slow installs are cached outside the clone, in $SIGHTLINE_CACHE (default /var/cache/sightline):
 #   tansu/bin/tansu   the Kafka-protocol broker the tests use (about 20 minutes to build once)
 #   venv/             Python with ONNX Runtime (its shared library is what ort loads) and confluent-kafka
+#   models/           the toxicity model, built by scripts/models.sh (models-venv/ builds it)
 #   target/           the shared cargo target directory
 # Prints `export NAME=value` lines for the variables later steps need.
 set -euo pipefail
@@ -52,6 +53,8 @@ echo "$ORT_LIB_SHA256  $ort_dylib" | sha256sum --check --quiet - >&2 || {
     log "checksum mismatch for $ort_dylib"
     exit 1
 }
+
+SIGHTLINE_CACHE=$cache "$here/models.sh"
 
 echo "export SIGHTLINE_CACHE=$cache"
 echo "export SIGHTLINE_TANSU=$tansu"

@@ -37,7 +37,11 @@ pub enum Command {
     /// Publish synthetic LLM traffic to Kafka, to an HTTP ingest endpoint, or to a file.
     Produce(ProduceArgs),
     /// Measure whole-pipeline throughput, freshness and memory against a competitor in the same run.
-    Bench,
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Score a file with the pipeline's evaluators: events (.ndjson, .jsonl, .json) are validated
+    /// and joined first; llm_events rows (.parquet) are scored as they are.
+    Eval(EvalArgs),
     /// Check events against schema v1; print one line per problem as FILE:LINE: PATH: REASON.
     ///
     /// Each FILE holds one JSON event, a JSON array of events, or NDJSON (one event per line).
@@ -56,10 +60,25 @@ impl Command {
             Self::Migrate(_) => "migrate",
             Self::Sql(_) => "sql",
             Self::Produce(_) => "produce",
-            Self::Bench => "bench",
+            Self::Bench(_) => "bench",
+            Self::Eval(_) => "eval",
             Self::Validate(_) => "validate",
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Events as NDJSON, JSON Lines or a JSON array, or llm_events rows as Parquet.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Scores as NDJSON (.ndjson, .jsonl) or Parquet (.parquet): one row per exchange, with its
+    /// request_id and every evaluator column.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Evaluators to run, comma-separated [default: the config's, all of them].
+    #[arg(long, value_name = "NAMES")]
+    pub evaluators: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +243,77 @@ fn set<T: Clone>(setting: &mut T, flag: &Option<T>) {
     if let Some(value) = flag {
         setting.clone_from(value);
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Kafka to ClickHouse: publish a backlog, time the pipeline through it, and time two
+    /// baselines on the same events: clickhouse-client loading them from a file, and a Python
+    /// confluent-kafka consumer inserting over HTTP. Then measure freshness at a steady rate.
+    Ingest(BenchIngestArgs),
+    /// The ONNX toxicity model on one core against its scikit-learn original on one core.
+    Toxicity(BenchToxicityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchToxicityArgs {
+    /// Labelled tweets (Davidson et al.), whose `tweet` column is scored.
+    #[arg(
+        long,
+        value_name = "CSV",
+        default_value = "../shared/data/davidson/labeled_data.csv"
+    )]
+    pub corpus: PathBuf,
+    /// Texts to score.
+    #[arg(long, default_value_t = 10_000)]
+    pub texts: usize,
+    /// Texts per inference call, on both sides.
+    #[arg(long, default_value_t = 1_000)]
+    pub batch_size: usize,
+    /// Timed passes over the texts.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Python with scikit-learn 1.9.1; scripts/setup.sh sets SIGHTLINE_SKLEARN_PYTHON to the one
+    /// scripts/models.sh builds.
+    #[arg(long, env = "SIGHTLINE_SKLEARN_PYTHON")]
+    pub python: PathBuf,
+    /// The scikit-learn side of the benchmark.
+    #[arg(long, default_value = "scripts/bench/toxicity_sklearn.py")]
+    pub sklearn_script: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// Kafka bootstrap servers [default: the config's kafka.brokers].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub brokers: Option<String>,
+    /// ClickHouse HTTP URL [default: the config's clickhouse.url].
+    #[arg(long, value_name = "URL")]
+    pub clickhouse: Option<String>,
+    /// ClickHouse's native TCP port, for clickhouse-client.
+    #[arg(long, default_value_t = 9000)]
+    pub clickhouse_port: u16,
+    /// Events in the backlog.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: usize,
+    /// Partitions of the bench topics.
+    #[arg(long, default_value_t = 6)]
+    pub partitions: i32,
+    /// Publish rate while freshness is measured, in events per second.
+    #[arg(long, default_value_t = 10_000)]
+    pub freshness_rate: u32,
+    /// How long freshness is measured.
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::duration::parse)]
+    pub freshness_for: Duration,
+    /// Python with confluent-kafka, for the reference consumer.
+    #[arg(long, env = "SIGHTLINE_PYTHON", default_value = "python3")]
+    pub python: PathBuf,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Keep the bench databases and files instead of dropping them.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(Debug, Args)]

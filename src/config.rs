@@ -16,6 +16,7 @@ pub struct Config {
     pub clickhouse: ClickhouseConfig,
     pub storage: StorageConfig,
     pub pipeline: PipelineConfig,
+    pub evaluators: sightline_evaluators::EvaluatorsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +32,15 @@ pub struct KafkaConfig {
     /// How long a revoked partition's batches may take to reach the sink before the hand-over.
     #[serde(deserialize_with = "duration")]
     pub drain_deadline: Duration,
+    /// How long the broker may hold a fetch open waiting for data.
+    #[serde(deserialize_with = "duration")]
+    pub fetch_wait: Duration,
+    /// How long a worker may go silent before the group hands its partitions to others.
+    #[serde(deserialize_with = "duration")]
+    pub session_timeout: Duration,
+    /// A stable name per worker (static membership): a worker restarted under the same name takes
+    /// its partitions back at once.
+    pub instance_id: Option<String>,
 }
 
 impl Default for KafkaConfig {
@@ -42,6 +52,9 @@ impl Default for KafkaConfig {
             partitions: 6,
             commit_interval: Duration::from_secs(1),
             drain_deadline: Duration::from_secs(10),
+            fetch_wait: Duration::from_millis(20),
+            session_timeout: Duration::from_secs(10),
+            instance_id: None,
         }
     }
 }
@@ -169,6 +182,7 @@ impl Config {
         if self.kafka.partitions < 1 {
             bail!("kafka.partitions must be at least 1");
         }
+        self.evaluators.validate()?;
         if let Some(url) = &self.clickhouse.url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -187,26 +201,34 @@ impl Config {
     }
 }
 
-/// Sets `section.key` for each `SIGHTLINE__SECTION__KEY`. A value that reads as a TOML scalar
-/// (`5000`, `true`) takes that type; anything else is a string.
+/// Sets `section.key` (or `section.sub.key`) for each `SIGHTLINE__SECTION__KEY` (or
+/// `SIGHTLINE__SECTION__SUB__KEY`). A value that reads as a TOML scalar (`5000`, `true`) or array
+/// (`["latency", "cost"]`) takes that type; anything else is a string.
 fn overlay_env(table: &mut toml::Table, env: &BTreeMap<String, String>) -> anyhow::Result<()> {
     for (name, raw) in env {
-        let path = &name[ENV_PREFIX.len()..];
-        let Some((section, key)) = path.split_once("__") else {
+        let path: Vec<String> = name[ENV_PREFIX.len()..]
+            .split("__")
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let Some((key, sections)) = path.split_last().filter(|(_, s)| !s.is_empty()) else {
             bail!("{name}: expected SIGHTLINE__SECTION__KEY, such as SIGHTLINE__KAFKA__BROKERS");
         };
         let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .filter(|v| !v.is_table() && !v.is_array())
+            .filter(|v| !v.is_table())
             .unwrap_or_else(|| toml::Value::String(raw.clone()));
-        let section = table
-            .entry(section.to_ascii_lowercase())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        let Some(section) = section.as_table_mut() else {
-            bail!("{name}: the config file sets this section to a value, not a table");
-        };
-        section.insert(key.to_ascii_lowercase(), value);
+        let mut at = &mut *table;
+        for section in sections {
+            at = match at
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            {
+                toml::Value::Table(t) => t,
+                _ => bail!("{name}: the config file sets {section} to a value, not a table"),
+            };
+        }
+        at.insert(key.clone(), value);
     }
     Ok(())
 }
@@ -234,6 +256,8 @@ mod tests {
                 ("SIGHTLINE__KAFKA__BROKERS", "127.0.0.1:9092"),
                 ("SIGHTLINE__PIPELINE__BATCH_ROWS", "500"),
                 ("SIGHTLINE__STORAGE__EMBEDDED", "true"),
+                ("SIGHTLINE__EVALUATORS__ENABLED", "[\"cost\"]"),
+                ("SIGHTLINE__EVALUATORS__COST__PRICE_TABLE", "prices.toml"),
             ],
         )
         .unwrap();
@@ -244,6 +268,11 @@ mod tests {
         assert_eq!(c.pipeline.batch_age, Duration::from_millis(50));
         assert!(c.storage.embedded);
         assert_eq!(c.pipeline.join_window, Duration::from_secs(300));
+        assert_eq!(c.evaluators.enabled, ["cost"]);
+        assert_eq!(
+            c.evaluators.cost.price_table.as_deref(),
+            Some(Path::new("prices.toml"))
+        );
     }
 
     #[test]
@@ -281,6 +310,9 @@ mod tests {
         let mut c = Config::default();
         c.clickhouse.database = "x; DROP".into();
         assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.evaluators.enabled.push("vibes".into());
+        assert!(c.validate().unwrap_err().to_string().contains("vibes"));
     }
 
     #[test]

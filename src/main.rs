@@ -1,8 +1,10 @@
 //! The `sightline` command: one binary for every role in the pipeline.
 
+mod bench;
 mod cli;
 mod config;
 mod duration;
+mod eval;
 mod kafka_admin;
 mod pipeline;
 mod produce;
@@ -28,9 +30,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Command::Demo | Command::Monitor | Command::Api | Command::Infer | Command::Bench =
-        cli.command
-    {
+    if let Command::Demo | Command::Monitor | Command::Api | Command::Infer = cli.command {
         eprintln!("sightline {}: not built yet", cli.command.name());
         return ExitCode::from(2);
     }
@@ -66,6 +66,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.store.apply(&mut config);
             config.validate()?;
             sql::run(&config, &args.sql, args.format)
+        }
+        Command::Bench(which) => bench::run(which, &config),
+        Command::Eval(args) => {
+            config.validate()?;
+            eval::run(&args, &config)
         }
         other => unreachable!("{} is answered before settings load", other.name()),
     }

@@ -40,8 +40,15 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
             max_bytes: p.batch_bytes,
             max_age: p.batch_age,
         },
+        evaluators: config
+            .evaluators
+            .build()
+            .context("loading the evaluators")?,
     };
     let metrics = Arc::new(PipelineMetrics::default());
+    let _ = metrics.evaluators.set(process.evaluators.clone());
+    let names: Vec<&str> = process.evaluators.iter().map(|e| e.name()).collect();
+    tracing::info!(evaluators = ?names, "evaluators loaded");
 
     crate::sql::runtime()?.block_on(async move {
         let (stop, stopped) = watch::channel(false);
@@ -69,6 +76,9 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         let source = KafkaSourceConfig {
             commit_interval: kafka.commit_interval,
             drain_deadline: kafka.drain_deadline,
+            fetch_wait: kafka.fetch_wait,
+            session_timeout: kafka.session_timeout,
+            instance_id: kafka.instance_id.clone(),
             ..KafkaSourceConfig::new(brokers, &kafka.topic, &kafka.group)
         };
         let ch = crate::sql::connect(config).await?;

@@ -4,10 +4,8 @@
 use std::time::{Duration, Instant};
 
 use sightline_schemas::{
-    DeadLetter, Exchange, Table, TableBatch, Timestamp,
-    event::Event,
-    llm_events::LlmEventsBuilder,
-    side_tables::{DeadLetterBuilder, FeedbackBuilder},
+    DeadLetter, Exchange, Table, TableBatch, Timestamp, event::Event, llm_events::LlmEventsBuilder,
+    side_tables::FeedbackBuilder,
 };
 
 use crate::offsets::Position;
@@ -29,8 +27,8 @@ impl Default for BatchConfig {
     }
 }
 
-/// A closed batch: the rows, the source positions they acknowledge, and the dead letters that must
-/// also reach the dead-letter topic.
+/// A closed batch: the rows, the source positions they acknowledge, and the dead letters, which the
+/// scoring stage turns into `dead_letters` rows and which also go to the dead-letter topic.
 #[derive(Debug)]
 pub struct Flushed {
     pub batch: TableBatch,
@@ -45,7 +43,6 @@ pub struct Batcher {
     config: BatchConfig,
     llm_events: LlmEventsBuilder,
     feedback: FeedbackBuilder,
-    dead: DeadLetterBuilder,
     dead_letters: Vec<DeadLetter>,
     positions: Vec<Position>,
     pairs: Vec<(Position, Position)>,
@@ -63,7 +60,6 @@ impl Batcher {
             config,
             llm_events: LlmEventsBuilder::default(),
             feedback: FeedbackBuilder::default(),
-            dead: DeadLetterBuilder::default(),
             dead_letters: Vec::new(),
             positions: Vec::new(),
             pairs: Vec::new(),
@@ -104,7 +100,6 @@ impl Batcher {
     }
 
     pub fn add_dead_letter(&mut self, letter: DeadLetter, at: Position) {
-        self.dead.push(&letter);
         self.note(letter.payload.len(), &[at]);
         self.dead_letters.push(letter);
     }
@@ -139,10 +134,6 @@ impl Batcher {
         batch.push(
             Table::Feedback,
             self.feedback.finish().expect("feedback batch"),
-        );
-        batch.push(
-            Table::DeadLetters,
-            self.dead.finish().expect("dead_letters batch"),
         );
         self.rows = 0;
         self.bytes = 0;

@@ -47,7 +47,7 @@ pub async fn run_channel<S: Sink>(
         tracker.clone(),
         metrics.clone(),
     ));
-    let mut processor = Processor::new("channel", process, metrics);
+    let mut processor = Processor::new("channel", process, metrics.clone());
     let mut expire_tick = tokio::time::interval(Duration::from_millis(500));
     expire_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut next_offset = 0;
@@ -60,7 +60,7 @@ pub async fn run_channel<S: Sink>(
             finished = &mut sink_task => return Err(sink_loop::ended(finished)),
             _ = expire_tick.tick() => processor.expire(Instant::now()),
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
-                sink_loop::flush(&mut processor, &batches, &tracker).await;
+                sink_loop::flush(&mut processor, &batches, &tracker, &metrics).await;
             }
             received = events.recv() => {
                 let Some(payload) = received else { break };
@@ -71,10 +71,10 @@ pub async fn run_channel<S: Sink>(
             }
         }
         if processor.batcher.is_full() {
-            sink_loop::flush(&mut processor, &batches, &tracker).await;
+            sink_loop::flush(&mut processor, &batches, &tracker, &metrics).await;
         }
     }
-    sink_loop::flush(&mut processor, &batches, &tracker).await;
+    sink_loop::flush(&mut processor, &batches, &tracker, &metrics).await;
     drop(batches);
     sink_task
         .await

@@ -33,6 +33,13 @@ pub struct KafkaSourceConfig {
     pub commit_interval: Duration,
     /// How long a revoked partition's batches may take to reach the sink before the hand-over.
     pub drain_deadline: Duration,
+    /// How long the broker may hold a fetch open waiting for data.
+    pub fetch_wait: Duration,
+    /// How long a worker may go silent before the group gives its partitions to others.
+    pub session_timeout: Duration,
+    /// A stable name for this worker (static membership): restarted under the same name, it takes
+    /// its partitions back at once instead of waiting for the group to notice it died.
+    pub instance_id: Option<String>,
 }
 
 impl KafkaSourceConfig {
@@ -44,6 +51,9 @@ impl KafkaSourceConfig {
             dlq_topic: format!("{topic}.dlq"),
             commit_interval: Duration::from_secs(1),
             drain_deadline: Duration::from_secs(10),
+            fetch_wait: Duration::from_millis(20),
+            session_timeout: Duration::from_secs(10),
+            instance_id: None,
         }
     }
 }
@@ -148,13 +158,24 @@ pub async fn run_kafka<S: Sink>(
         drain_deadline: config.drain_deadline,
         metrics: metrics.clone(),
     };
-    let consumer: StreamConsumer<WorkerContext> = ClientConfig::new()
+    let mut client = ClientConfig::new();
+    if let Some(id) = &config.instance_id {
+        client.set("group.instance.id", id);
+    }
+    let consumer: StreamConsumer<WorkerContext> = client
         .set("bootstrap.servers", &config.brokers)
         .set("group.id", &config.group)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("statistics.interval.ms", "5000")
+        // Some brokers (Tansu among them) hold every fetch for the full wait even when data is
+        // ready, which caps a consumer at a fetch per wait; a short wait costs an idle consumer
+        // only a few more requests.
+        .set(
+            "fetch.wait.max.ms",
+            config.fetch_wait.as_millis().to_string(),
+        )
         // Bounds what librdkafka prefetches, so a backlog does not become memory.
         .set("queued.max.messages.kbytes", "32768")
         .create_with_context(context)?;
@@ -195,7 +216,7 @@ pub async fn run_kafka<S: Sink>(
             }
             _ = expire_tick.tick() => processor.expire(Instant::now()),
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
-                sink_loop::flush(&mut processor, &batches, &tracker).await;
+                sink_loop::flush(&mut processor, &batches, &tracker, &metrics).await;
             }
             received = consumer.recv() => match received {
                 Ok(message) => {
@@ -211,12 +232,12 @@ pub async fn run_kafka<S: Sink>(
             processor.joiner.release(partition);
         }
         if processor.batcher.is_full() {
-            sink_loop::flush(&mut processor, &batches, &tracker).await;
+            sink_loop::flush(&mut processor, &batches, &tracker, &metrics).await;
         }
     }
 
     tracing::info!("shutting down: flushing the open batch and committing");
-    sink_loop::flush(&mut processor, &batches, &tracker).await;
+    sink_loop::flush(&mut processor, &batches, &tracker, &metrics).await;
     drop(batches);
     sink_task
         .await

@@ -14,6 +14,7 @@ pub mod kafka;
 pub mod metrics;
 pub mod offsets;
 pub mod process;
+mod score;
 mod sink_loop;
 
 pub use batcher::BatchConfig;
@@ -22,12 +23,14 @@ pub use join::JoinConfig;
 pub use kafka::{KafkaSourceConfig, run_kafka};
 pub use metrics::PipelineMetrics;
 
-/// How events become rows: the decoder's limits, the join, and batching.
+/// How events become rows: the decoder's limits, the join, batching, and the evaluators that
+/// score each batch.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessConfig {
     pub limits: sightline_schemas::Limits,
     pub join: JoinConfig,
     pub batch: BatchConfig,
+    pub evaluators: sightline_schemas::Evaluators,
 }
 
 /// Why the pipeline stopped.

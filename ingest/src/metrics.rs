@@ -1,11 +1,15 @@
 //! The pipeline's own metrics: fixed names, bounded label sets, Prometheus text exposition.
 
 use std::{
+    collections::BTreeMap,
     fmt::Write,
-    sync::atomic::{AtomicI64, AtomicU64, Ordering},
+    sync::{
+        Mutex, OnceLock,
+        atomic::{AtomicI64, AtomicU64, Ordering},
+    },
 };
 
-use sightline_schemas::{ExchangeStatus, Rejection};
+use sightline_schemas::{Evaluators, ExchangeStatus, Rejection};
 
 #[derive(Debug, Default)]
 pub struct Counter(AtomicU64);
@@ -117,6 +121,11 @@ pub struct PipelineMetrics {
     pub join_open: Gauge,
     pub join_evicted: Counter,
     pub redelivered: Counter,
+    pub evaluate_seconds: Histogram,
+    /// Failures by evaluator name, a fixed set.
+    evaluator_failures: Mutex<BTreeMap<&'static str, u64>>,
+    /// The running evaluators, whose own counters are exported too.
+    pub evaluators: OnceLock<Evaluators>,
 }
 
 impl Default for PipelineMetrics {
@@ -139,6 +148,11 @@ impl Default for PipelineMetrics {
             join_open: Gauge::default(),
             join_evicted: Counter::default(),
             redelivered: Counter::default(),
+            evaluate_seconds: Histogram::new(&[
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            evaluator_failures: Mutex::default(),
+            evaluators: OnceLock::new(),
         }
     }
 }
@@ -155,6 +169,15 @@ impl PipelineMetrics {
             .position(|c| *c == reason_class)
             .unwrap_or(classes.len() - 1);
         &self.invalid_by_reason[index]
+    }
+
+    pub fn evaluator_failed(&self, evaluator: &'static str) {
+        *self
+            .evaluator_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(evaluator)
+            .or_default() += 1;
     }
 
     pub fn invalid_total(&self) -> u64 {
@@ -249,6 +272,46 @@ impl PipelineMetrics {
             "Time to write a batch, retries included.",
             &mut out,
         );
+        self.evaluate_seconds.render(
+            "sightline_evaluate_seconds",
+            "Time to score a batch with every evaluator.",
+            &mut out,
+        );
+        self.render_evaluators(&mut out);
         out
+    }
+
+    fn render_evaluators(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP sightline_evaluator_failures_total Batches an evaluator failed on.
+# TYPE sightline_evaluator_failures_total counter"
+        );
+        let failures = self
+            .evaluator_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for evaluator in self.evaluators.get().into_iter().flat_map(Evaluators::iter) {
+            let n = failures.get(evaluator.name()).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "sightline_evaluator_failures_total{{evaluator=\"{}\"}} {n}",
+                evaluator.name()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP sightline_evaluator_events_total Exchanges by evaluator and outcome.
+# TYPE sightline_evaluator_events_total counter"
+        );
+        for evaluator in self.evaluators.get().into_iter().flat_map(Evaluators::iter) {
+            for (outcome, n) in evaluator.counters() {
+                let _ = writeln!(
+                    out,
+                    "sightline_evaluator_events_total{{evaluator=\"{}\",outcome=\"{outcome}\"}} {n}",
+                    evaluator.name()
+                );
+            }
+        }
     }
 }

@@ -27,6 +27,7 @@ pub struct Processor {
     limits: Limits,
     pub joiner: Joiner,
     pub batcher: Batcher,
+    pub evaluators: sightline_schemas::Evaluators,
     metrics: std::sync::Arc<PipelineMetrics>,
 }
 
@@ -41,6 +42,7 @@ impl Processor {
             limits: config.limits,
             joiner: Joiner::new(config.join),
             batcher: Batcher::new(config.batch),
+            evaluators: config.evaluators,
             metrics,
         }
     }

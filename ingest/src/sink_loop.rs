@@ -1,37 +1,39 @@
-//! The sink side of the pipeline: writes each closed batch, sends its dead letters to the
-//! dead-letter topic, and only then acknowledges the batch's source positions.
+//! The sink side of the pipeline: takes each closed batch, in order, as the scoring stage finishes
+//! it, writes it, sends its dead letters to the dead-letter topic, and only then acknowledges the
+//! batch's source positions.
 
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use sightline_schemas::{
-    DeadLetter, Sink, SinkError, Table, TableBatch, side_tables::DeadLetterBuilder,
-};
-use tokio::sync::mpsc;
+use sightline_schemas::{DeadLetter, Sink, SinkError, Table, TableBatch};
+use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{
     PipelineError, batcher::Flushed, dlq::DlqPublisher, metrics::PipelineMetrics,
-    offsets::OffsetTracker, process::Processor,
+    offsets::OffsetTracker, process::Processor, score,
 };
+
+/// A batch being scored; the sink awaits them in the order they were closed.
+pub(crate) type Scoring = JoinHandle<Result<Flushed, SinkError>>;
 
 const DLQ_RETRY: Duration = Duration::from_secs(1);
 
 pub(crate) async fn run<S: Sink>(
     mut sink: S,
-    mut batches: mpsc::Receiver<Flushed>,
+    mut batches: mpsc::Receiver<Scoring>,
     dlq: Option<DlqPublisher>,
     tracker: Arc<Mutex<OffsetTracker>>,
     metrics: Arc<PipelineMetrics>,
 ) -> Result<(), SinkError> {
-    while let Some(Flushed {
-        batch,
-        positions,
-        pairs,
-        mut dead_letters,
-    }) = batches.recv().await
-    {
+    while let Some(scoring) = batches.recv().await {
+        let Flushed {
+            batch,
+            positions,
+            pairs,
+            mut dead_letters,
+        } = scoring.await.map_err(task_failed)??;
         let started = Instant::now();
         let rows = batch.num_rows();
         let rejected = sink.write(batch).await?;
@@ -57,13 +59,8 @@ pub(crate) async fn run<S: Sink>(
 }
 
 fn dead_letter_batch(letters: &[DeadLetter]) -> TableBatch {
-    let mut builder = DeadLetterBuilder::default();
-    letters.iter().for_each(|l| builder.push(l));
     let mut batch = TableBatch::default();
-    batch.push(
-        Table::DeadLetters,
-        builder.finish().expect("dead_letters batch"),
-    );
+    batch.push(Table::DeadLetters, score::dead_letter_batch(letters));
     batch
 }
 
@@ -89,20 +86,25 @@ async fn publish_until_delivered(
     }
 }
 
-/// Closes the open batch, if any, and hands it to the sink task; waits while two batches are
-/// already queued, which is what slows the reader down when the sink is slow.
+/// Closes the open batch, if any, starts scoring it on the blocking pool, and hands it to the sink
+/// task; waits while two batches are already queued, which is what slows the reader down when the
+/// sink or the evaluators are slow.
 pub(crate) async fn flush(
     processor: &mut Processor,
-    batches: &mpsc::Sender<Flushed>,
+    batches: &mpsc::Sender<Scoring>,
     tracker: &Mutex<OffsetTracker>,
+    metrics: &Arc<PipelineMetrics>,
 ) {
     if let Some(flushed) = processor.batcher.flush() {
         tracker
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .dispatched(&flushed.positions);
+        let (evaluators, metrics) = (processor.evaluators.clone(), metrics.clone());
+        let scoring =
+            tokio::task::spawn_blocking(move || score::score(&evaluators, flushed, &metrics));
         // Fails only once the sink task has ended, which the worker loop reports.
-        let _ = batches.send(flushed).await;
+        let _ = batches.send(scoring).await;
     }
 }
 

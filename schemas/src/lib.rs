@@ -4,6 +4,8 @@
 //! This crate is the bottom of the workspace and depends on no other Sightline crate.
 
 pub mod decode;
+pub mod evaluate;
+pub mod evaluations;
 pub mod event;
 pub mod exchange;
 pub mod llm_events;
@@ -15,6 +17,7 @@ pub mod tables;
 pub mod timestamp;
 
 pub use decode::{Limits, decode_event};
+pub use evaluate::{Evaluated, Evaluator, EvaluatorError, Evaluators, Score, Scored};
 pub use event::{
     ErrorInfo, Event, EventKind, Feedback, Header, Message, ModelRef, Payload, RequestBody,
     ResponseBody, ResponseStatus, Timings, Usage,

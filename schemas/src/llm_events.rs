@@ -1,7 +1,8 @@
 //! The Arrow layout of `llm_events` and a builder that turns exchanges into a `RecordBatch`.
 //!
 //! Column names are part of the user interface: data scientists query them in ClickHouse and in the
-//! embedded Parquet store alike. Evaluators append their own columns after these.
+//! embedded Parquet store alike. The builder makes the base columns; the evaluators fill the columns
+//! after them, which stay null where an evaluator is switched off.
 
 use std::sync::{Arc, LazyLock};
 
@@ -20,10 +21,20 @@ fn utc_millis() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
-static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let s = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
-    let f = |name: &str| Field::new(name, DataType::Float64, true);
-    let u = |name: &str| Field::new(name, DataType::UInt64, true);
+fn text(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Utf8, nullable)
+}
+
+fn float(name: &str) -> Field {
+    Field::new(name, DataType::Float64, true)
+}
+
+fn count(name: &str) -> Field {
+    Field::new(name, DataType::UInt64, true)
+}
+
+static BASE: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let (s, f, u) = (text, float, count);
     Arc::new(Schema::new(vec![
         s("event_id", false),
         s("request_id", false),
@@ -58,9 +69,44 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
-/// The base columns of `llm_events`, before evaluators add theirs.
+static FULL: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let nano_usd = |name: &str| Field::new(name, DataType::Int64, true);
+    let mut fields: Vec<Field> = BASE.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.extend([
+        // latency
+        float("tokens_per_s"),
+        text("error_class", true),
+        // cost: the effective cost is the supplied one when there is one, else the computed one
+        nano_usd("cost_nusd"),
+        nano_usd("cost_computed_nusd"),
+        text("price_id", true),
+        // toxicity
+        float("offensive_language"),
+        float("offensive_language_prompt"),
+        text("offensive_label", true),
+        // bias: comma-separated axis:group tags
+        text("identity_groups_prompt", true),
+        text("identity_groups_output", true),
+        float("counterfactual_gap"),
+        // PII: detections per type, in prompt and output together
+        count("pii_email"),
+        count("pii_phone"),
+        count("pii_credit_card"),
+        count("pii_ip"),
+        count("pii_iban"),
+        count("pii_national_id"),
+    ]);
+    Arc::new(Schema::new(fields))
+});
+
+/// Every column of `llm_events`, the base ones then the evaluators'.
 pub fn schema() -> SchemaRef {
-    SCHEMA.clone()
+    FULL.clone()
+}
+
+/// The columns the builder makes, before evaluators add theirs.
+pub fn base_schema() -> SchemaRef {
+    BASE.clone()
 }
 
 /// Accumulates exchanges column by column.
@@ -232,7 +278,7 @@ impl LlmEventsBuilder {
             Arc::new(self.attributes.finish()),
             Arc::new(self.ingested_at.finish()),
         ];
-        RecordBatch::try_new(schema(), columns)
+        RecordBatch::try_new(base_schema(), columns)
     }
 }
 

@@ -2,8 +2,8 @@
 
 mod catalog;
 mod corpus;
-mod sink;
-mod traffic;
+pub(crate) mod sink;
+pub(crate) mod traffic;
 
 use std::{
     process::ExitCode,

@@ -41,10 +41,12 @@ pub enum Sink {
         batch: Vec<u8>,
         batched: usize,
         failed: u64,
+        line: Vec<u8>,
     },
     File {
         out: BufWriter<File>,
         path: PathBuf,
+        line: Vec<u8>,
     },
 }
 
@@ -80,6 +82,7 @@ impl Sink {
                 batch: Vec::new(),
                 batched: 0,
                 failed: 0,
+                line: Vec::new(),
             });
         }
         if let Some(path) = args.out.clone() {
@@ -88,8 +91,14 @@ impl Sink {
             return Ok(Self::File {
                 out: BufWriter::new(file),
                 path,
+                line: Vec::new(),
             });
         }
+        Self::kafka(kafka).await
+    }
+
+    /// A producer keyed by request_id, to a topic it creates if missing.
+    pub async fn kafka(kafka: &KafkaConfig) -> anyhow::Result<Self> {
         let brokers = kafka.brokers.as_deref().context(
             "one of --brokers, --http or --out is required (or kafka.brokers in the config)",
         )?;
@@ -111,17 +120,21 @@ impl Sink {
     }
 
     pub async fn send(&mut self, event: &Event) -> anyhow::Result<()> {
+        let mut json = std::mem::take(self.scratch());
+        json.clear();
+        serde_json::to_writer(&mut json, event)?;
+        let sent = self.send_json(&event.header.request_id, &json).await;
+        *self.scratch() = json;
+        sent
+    }
+
+    /// Sends one event already in JSON, keyed by its request_id.
+    pub async fn send_json(&mut self, request_id: &str, json: &[u8]) -> anyhow::Result<()> {
         match self {
             Self::Kafka {
-                producer,
-                topic,
-                line,
+                producer, topic, ..
             } => {
-                line.clear();
-                serde_json::to_writer(&mut *line, event)?;
-                let mut record = BaseRecord::to(topic)
-                    .key(&event.header.request_id)
-                    .payload(&line[..]);
+                let mut record = BaseRecord::to(topic).key(request_id).payload(json);
                 loop {
                     match producer.send(record) {
                         Ok(()) => return Ok(()),
@@ -134,7 +147,7 @@ impl Sink {
                 }
             }
             Self::Http { batch, batched, .. } => {
-                serde_json::to_writer(&mut *batch, event)?;
+                batch.extend_from_slice(json);
                 batch.push(b'\n');
                 *batched += 1;
                 if *batched >= HTTP_BATCH {
@@ -143,10 +156,17 @@ impl Sink {
                 Ok(())
             }
             Self::File { out, .. } => {
-                serde_json::to_writer(&mut *out, event)?;
+                out.write_all(json)?;
                 out.write_all(b"\n")?;
                 Ok(())
             }
+        }
+    }
+
+    /// A buffer reused across events, so sending does not allocate per event.
+    fn scratch(&mut self) -> &mut Vec<u8> {
+        match self {
+            Self::Kafka { line, .. } | Self::Http { line, .. } | Self::File { line, .. } => line,
         }
     }
 
@@ -157,6 +177,7 @@ impl Sink {
             batch,
             batched,
             failed,
+            ..
         } = self
         else {
             return Ok(());
@@ -196,7 +217,7 @@ impl Sink {
                 })
             }
             Self::Http { failed, .. } => Ok(Delivery { failed: *failed }),
-            Self::File { out, path } => {
+            Self::File { out, path, .. } => {
                 out.flush()
                     .with_context(|| format!("writing {}", path.display()))?;
                 Ok(Delivery::default())

@@ -32,6 +32,12 @@ impl Setup {
 
     /// Starts a worker; `extra` adds flags such as a shorter join window.
     pub fn start_worker(&self, extra: &[&str]) -> Worker {
+        self.start_worker_with_env(extra, &[])
+    }
+
+    /// Starts a worker with extra flags and environment variables (settings such as
+    /// `SIGHTLINE__EVALUATORS__PII__REDACT`).
+    pub fn start_worker_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Worker {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let child = Command::new(sightline())
@@ -53,6 +59,7 @@ impl Setup {
                 &listen,
             ])
             .args(extra)
+            .envs(env.iter().copied())
             .env("SIGHTLINE_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

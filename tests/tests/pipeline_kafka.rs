@@ -106,12 +106,16 @@ async fn kill_9_mid_stream_loses_nothing_and_hides_duplicates() {
     create_topic(&setup.topic, 6).await;
     publish(&setup.topic, &as_messages(first)).await;
 
-    let worker = setup.start_worker(&[]);
+    // A stable instance id, as a deployment gives each worker (its pod name, say): the restarted
+    // worker reclaims its partitions at once. Without one the group must first notice the death,
+    // and the test broker (Tansu 0.6) then assigns the partitions to the dead member.
+    let same_worker = [("SIGHTLINE__KAFKA__INSTANCE_ID", "crash-worker")];
+    let worker = setup.start_worker_with_env(&[], &same_worker);
     setup.wait_for_at_least(ROWS, 1_000, WAIT);
     worker.kill_9();
     publish(&setup.topic, &as_messages(second)).await;
 
-    let worker = setup.start_worker(&[]);
+    let worker = setup.start_worker_with_env(&[], &same_worker);
     setup.wait_for_count(ROWS, rows, WAIT);
     let raw = setup.count("SELECT count() AS n FROM llm_events_raw");
     assert!(raw >= rows, "raw rows {raw} < {rows}");

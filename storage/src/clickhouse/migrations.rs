@@ -10,7 +10,7 @@
 //! each event once however often it was delivered.
 
 use arrow::datatypes::{DataType, SchemaRef};
-use sightline_schemas::{Table, llm_events, side_tables};
+use sightline_schemas::{Table, evaluations, llm_events, side_tables};
 
 use super::{Capabilities, Clickhouse, ClickhouseError};
 
@@ -29,7 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Columns that hold a small set of repeated values, dictionary-encoded where the server can.
-const LABEL_COLUMNS: [&str; 14] = [
+const LABEL_COLUMNS: [&str; 17] = [
     "service",
     "environment",
     "project",
@@ -41,7 +41,10 @@ const LABEL_COLUMNS: [&str; 14] = [
     "error_type",
     "finish_reason",
     "evaluator",
+    "evaluator_version",
     "metric",
+    "error_class",
+    "price_id",
     "reason_class",
     "source",
 ];
@@ -138,11 +141,7 @@ fn initial(caps: &Capabilities, db: &str) -> Vec<String> {
     );
     deduplicated(
         Table::Evaluations,
-        format!(
-            "request_id String, event_id String, time {t}, project {l}, model {l}, model_version {l}, \
-             evaluator {l}, metric {l}, score Nullable(Float64), label Nullable(String), \
-             explanation Nullable(String), evaluator_version {l}, ingested_at {t}"
-        ),
+        columns_of(&evaluations::evaluations_schema(), caps),
         "ingested_at",
         "PARTITION BY toYYYYMM(time)",
         "project, evaluator, metric, time, request_id",

@@ -1,13 +1,15 @@
 //! The embedded store: each table is a directory of Parquet files under the data directory, written
-//! one file per batch and queried with DataFusion.
+//! one file per batch, compacted as they accumulate, and queried with DataFusion.
 //!
 //! As in ClickHouse, rows land in `<table>_raw` and `<table>` is a view that keeps the latest row
 //! per dedup key, so the same SQL reads deduplicated data in both modes.
 
+mod files;
+
 use std::{
+    collections::HashMap,
     fs,
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU64, Ordering},
 };
 
 use arrow::{array::RecordBatch, datatypes::SchemaRef};
@@ -15,14 +17,20 @@ use datafusion::{
     execution::context::{SQLOptions, SessionContext},
     prelude::ParquetReadOptions,
 };
-use parquet::{arrow::ArrowWriter, basic::Compression, file::properties::WriterProperties};
-use sightline_schemas::{DeadLetter, Sink, SinkError, Table, TableBatch, llm_events, side_tables};
+use sightline_schemas::{
+    DeadLetter, Sink, SinkError, Table, TableBatch, evaluations, llm_events, side_tables,
+};
 
 /// Tables the embedded store keeps: schema, dedup key, and the column whose latest value wins.
 fn layout(table: Table) -> Option<(SchemaRef, &'static str, &'static str)> {
     match table {
         Table::LlmEvents => Some((llm_events::schema(), "event_id", "ingested_at")),
         Table::Feedback => Some((side_tables::feedback_schema(), "event_id", "ingested_at")),
+        Table::Evaluations => Some((
+            evaluations::evaluations_schema(),
+            "request_id, evaluator, metric",
+            "ingested_at",
+        )),
         Table::DeadLetters => Some((
             side_tables::dead_letters_schema(),
             "source, \"partition\", \"offset\"",
@@ -35,7 +43,10 @@ fn layout(table: Table) -> Option<(SchemaRef, &'static str, &'static str)> {
 #[derive(Debug)]
 pub struct ParquetStore {
     dir: PathBuf,
-    sequence: AtomicU64,
+    sequence: u64,
+    /// Files written since each table was last compacted.
+    written: HashMap<Table, usize>,
+    compaction: files::Compaction,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +74,9 @@ impl ParquetStore {
         }
         Ok(Self {
             dir,
-            sequence: AtomicU64::new(0),
+            sequence: 0,
+            written: HashMap::new(),
+            compaction: files::Compaction::default(),
         })
     }
 
@@ -111,52 +124,35 @@ impl ParquetStore {
     }
 }
 
-/// Writes one batch as a new Parquet file, made visible only once complete.
-fn write_file(
-    dir: &Path,
-    seq: u64,
-    table: Table,
-    batch: &RecordBatch,
-) -> Result<(), EmbeddedError> {
-    let name = format!(
-        "part-{}-{}-{seq:06}.parquet",
-        chrono_millis(),
-        std::process::id()
-    );
-    let dir = dir.join(table.name());
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| EmbeddedError::Io { path, source }
-    };
-    let file = fs::File::create(&tmp).map_err(io(&tmp))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-    writer.write(batch)?;
-    writer.close()?;
-    fs::rename(&tmp, dir.join(&name)).map_err(io(&tmp))
-}
-
-fn chrono_millis() -> i64 {
-    sightline_schemas::Timestamp::now().millis()
-}
-
 impl Sink for ParquetStore {
     async fn write(&mut self, batch: TableBatch) -> Result<Vec<DeadLetter>, SinkError> {
         for (table, rows) in batch.tables {
-            let dir = self.dir.clone();
-            let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
-            // File I/O and Parquet encoding block; keep them off the async workers.
-            let written = tokio::task::spawn_blocking(move || write_file(&dir, seq, table, &rows))
-                .await
-                .map_err(|e| SinkError {
-                    message: format!("storing {} rows: {e}", table.name()),
-                    retryable: false,
-                })?;
+            let dir = self.dir.join(table.name());
+            self.sequence += 1;
+            let seq = self.sequence;
+            let written = self.written.entry(table).or_default();
+            *written += 1;
+            let compact = (*written >= self.compaction.every).then_some(self.compaction);
+            if compact.is_some() {
+                *written = 0;
+            }
+            // File I/O and Parquet encoding block; keep them off the async workers. Compaction
+            // runs in the same call, so a store busy compacting slows the pipeline rather than
+            // letting files pile up.
+            let stored = tokio::task::spawn_blocking(move || {
+                files::write(&dir, seq, &rows)?;
+                match compact {
+                    Some(policy) => files::compact(&dir, seq, policy).map(|_| ()),
+                    None => Ok(()),
+                }
+            })
+            .await
+            .map_err(|e| SinkError {
+                message: format!("storing {} rows: {e}", table.name()),
+                retryable: false,
+            })?;
             // A local disk that refuses a write will not do better on a retry loop; stop loudly.
-            written.map_err(|e| SinkError {
+            stored.map_err(|e| SinkError {
                 message: format!("storing {} rows: {e}", table.name()),
                 retryable: false,
             })?;

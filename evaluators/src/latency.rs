@@ -1,0 +1,163 @@
+//! Latency: output tokens per second of generation, and a small fixed set of error classes, next
+//! to the end-to-end latency, time to first token and queueing time the join already measured.
+
+use std::sync::Arc;
+
+use arrow::{
+    array::{Array, AsArray, Float64Array, Float64Builder, RecordBatch, StringBuilder},
+    datatypes::{Float64Type, UInt64Type},
+};
+use sightline_schemas::{Evaluator, EvaluatorError, Score, Scored};
+
+use crate::columns::{column, strings};
+
+#[derive(Debug, Default)]
+pub struct LatencyEvaluator;
+
+/// Sorts a provider's error type into a class alert rules can count on. Checked in order.
+const ERROR_CLASSES: &[(&str, &[&str])] = &[
+    ("timeout", &["timeout", "timed_out", "deadline"]),
+    (
+        "rate_limited",
+        &["rate_limit", "ratelimit", "429", "quota", "throttl"],
+    ),
+    (
+        "content_filtered",
+        &["content_filter", "safety", "moderation", "blocked"],
+    ),
+    (
+        "overloaded",
+        &["overload", "capacity", "529", "503", "unavailable"],
+    ),
+    (
+        "server_error",
+        &["server", "internal", "500", "502", "504", "5xx"],
+    ),
+    ("cancelled", &["cancel", "abort"]),
+    (
+        "client_error",
+        &[
+            "invalid",
+            "bad_request",
+            "400",
+            "401",
+            "403",
+            "404",
+            "context_length",
+            "auth",
+        ],
+    ),
+];
+
+pub fn error_class(error_type: &str) -> &'static str {
+    let lower = error_type.to_ascii_lowercase();
+    ERROR_CLASSES
+        .iter()
+        .find(|(_, needles)| needles.iter().any(|n| lower.contains(n)))
+        .map_or("other", |(class, _)| class)
+}
+
+impl Evaluator for LatencyEvaluator {
+    fn name(&self) -> &'static str {
+        "latency"
+    }
+
+    fn version(&self) -> String {
+        "1".into()
+    }
+
+    fn evaluate(&self, batch: &RecordBatch) -> Result<Scored, EvaluatorError> {
+        let err = |message: String| EvaluatorError {
+            evaluator: "latency",
+            message,
+        };
+        let float = |name: &str| -> Result<Float64Array, EvaluatorError> {
+            Ok(column(batch, name)
+                .map_err(err)?
+                .as_primitive::<Float64Type>()
+                .clone())
+        };
+        let (latency, ttft, queue) = (float("latency_ms")?, float("ttft_ms")?, float("queue_ms")?);
+        let output_tokens = column(batch, "output_tokens")
+            .map_err(err)?
+            .as_primitive::<UInt64Type>();
+        let status = strings(batch, "status").map_err(err)?;
+        let error_type = strings(batch, "error_type").map_err(err)?;
+
+        let rows = batch.num_rows();
+        let mut rate = Float64Builder::with_capacity(rows);
+        let mut class = StringBuilder::new();
+        let mut scores = Vec::with_capacity(rows * 2);
+        let get = |a: &Float64Array, row: usize| (!a.is_null(row)).then(|| a.value(row));
+        for row in 0..rows {
+            // Generation time starts at the first token where the event says when that was.
+            let generating_ms = get(&latency, row).map(|l| l - get(&ttft, row).unwrap_or(0.0));
+            let tokens_per_s = match (generating_ms, output_tokens.is_null(row)) {
+                (Some(ms), false) if ms > 0.0 => {
+                    Some(output_tokens.value(row) as f64 * 1000.0 / ms)
+                }
+                _ => None,
+            };
+            rate.append_option(tokens_per_s);
+            let failed = status.value(row) == "error";
+            let this_class = failed.then(|| {
+                if error_type.is_null(row) {
+                    "other"
+                } else {
+                    error_class(error_type.value(row))
+                }
+            });
+            class.append_option(this_class);
+
+            for (metric, value) in [
+                ("latency_ms", get(&latency, row)),
+                ("ttft_ms", get(&ttft, row)),
+                ("queue_ms", get(&queue, row)),
+                ("tokens_per_s", tokens_per_s),
+            ] {
+                if value.is_some() {
+                    scores.push(Score {
+                        row,
+                        metric,
+                        score: value,
+                        label: None,
+                        explanation: None,
+                    });
+                }
+            }
+            if let Some(c) = this_class {
+                scores.push(Score {
+                    row,
+                    metric: "error_class",
+                    score: None,
+                    label: Some(c.to_owned()),
+                    explanation: (!error_type.is_null(row))
+                        .then(|| error_type.value(row).to_owned()),
+                });
+            }
+        }
+        Ok(Scored {
+            columns: vec![
+                ("tokens_per_s", Arc::new(rate.finish())),
+                ("error_class", Arc::new(class.finish())),
+            ],
+            scores,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_sort_into_classes() {
+        assert_eq!(error_class("RateLimitError"), "rate_limited");
+        assert_eq!(error_class("429"), "rate_limited");
+        assert_eq!(error_class("timeout"), "timeout");
+        assert_eq!(error_class("overloaded_error"), "overloaded");
+        assert_eq!(error_class("InternalServerError"), "server_error");
+        assert_eq!(error_class("context_length_exceeded"), "client_error");
+        assert_eq!(error_class("something odd"), "other");
+    }
+}

@@ -1,0 +1,43 @@
+//! The few ClickHouse calls the bench makes itself, over the HTTP interface.
+
+use anyhow::{Context, bail};
+
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    url: String,
+}
+
+impl Http {
+    pub fn new(url: &str) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            url: url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub async fn text(&self, sql: &str) -> anyhow::Result<String> {
+        let response = self
+            .client
+            .post(&self.url)
+            .body(sql.to_owned())
+            .send()
+            .await
+            .with_context(|| format!("querying ClickHouse at {}", self.url))?;
+        let status = response.status();
+        let body = response.text().await?;
+        if !status.is_success() {
+            bail!("ClickHouse answered {status} to `{sql}`: {}", body.trim());
+        }
+        Ok(body)
+    }
+
+    /// A single number, or 0 while the table does not exist yet.
+    pub async fn count(&self, table: &str) -> u64 {
+        self.text(&format!("SELECT count() FROM {table}"))
+            .await
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}

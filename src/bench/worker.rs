@@ -1,0 +1,116 @@
+//! The pipeline under test: a `sightline pipeline` child process, so its memory is its own.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+};
+
+use anyhow::{Context, bail};
+
+#[derive(Debug)]
+pub struct Worker {
+    child: Child,
+}
+
+/// Where the worker reads and writes.
+#[derive(Debug)]
+pub struct WorkerTarget<'a> {
+    pub brokers: &'a str,
+    pub topic: &'a str,
+    pub clickhouse: &'a str,
+    pub database: &'a str,
+}
+
+impl Worker {
+    pub fn start(target: &WorkerTarget<'_>, log: &PathBuf) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe().context("finding the sightline binary")?;
+        let log_file = std::fs::File::create(log)
+            .with_context(|| format!("creating the worker log {}", log.display()))?;
+        let listen = format!("127.0.0.1:{}", free_port()?);
+        let child = Command::new(exe)
+            .args([
+                "pipeline",
+                "--brokers",
+                target.brokers,
+                "--topic",
+                target.topic,
+            ])
+            .args(["--group", &format!("{}-group", target.topic)])
+            .args([
+                "--clickhouse",
+                target.clickhouse,
+                "--database",
+                target.database,
+            ])
+            .args(["--listen", &listen])
+            .env("SIGHTLINE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .context("starting the pipeline worker")?;
+        Ok(Self { child })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Fails if the worker has died, pointing at its log.
+    pub fn check_alive(&mut self, log: &PathBuf) -> anyhow::Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!(
+                "the pipeline worker exited with {status}; see {}",
+                log.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Current and peak resident memory, in bytes.
+    pub fn memory(&self) -> Memory {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kib = |field: &str| -> u64 {
+            status
+                .lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+                .unwrap_or(0)
+        };
+        Memory {
+            rss: kib("VmRSS:") * 1024,
+            peak: kib("VmHWM:") * 1024,
+        }
+    }
+
+    /// SIGTERM, and a clean exit within a minute.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        let status = self.child.wait()?;
+        if !status.success() {
+            bail!("the pipeline worker exited with {status} on SIGTERM");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    pub rss: u64,
+    pub peak: u64,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
