@@ -299,6 +299,9 @@ pub struct BenchIngestArgs {
     /// Partitions of the bench topics.
     #[arg(long, default_value_t = 6)]
     pub partitions: i32,
+    /// Evaluators the pipeline worker runs, comma-separated.
+    #[arg(long, value_name = "NAMES", default_value = "latency,cost")]
+    pub evaluators: String,
     /// Publish rate while freshness is measured, in events per second.
     #[arg(long, default_value_t = 10_000)]
     pub freshness_rate: u32,

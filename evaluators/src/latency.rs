@@ -14,16 +14,15 @@ use crate::columns::{column, strings};
 #[derive(Debug, Default)]
 pub struct LatencyEvaluator;
 
-/// Sorts a provider's error type into a class alert rules can count on. Checked in order.
+/// Sorts a provider's error type into a class alert rules can count on. Checked in order, against
+/// the error type lowercased with `_`, `-` and spaces removed, so `RateLimitError`,
+/// `rate_limit_error` and `rate-limit` read alike.
 const ERROR_CLASSES: &[(&str, &[&str])] = &[
-    ("timeout", &["timeout", "timed_out", "deadline"]),
-    (
-        "rate_limited",
-        &["rate_limit", "ratelimit", "429", "quota", "throttl"],
-    ),
+    ("timeout", &["timeout", "timedout", "deadline"]),
+    ("rate_limited", &["ratelimit", "429", "quota", "throttl"]),
     (
         "content_filtered",
-        &["content_filter", "safety", "moderation", "blocked"],
+        &["contentfilter", "safety", "moderation", "blocked"],
     ),
     (
         "overloaded",
@@ -31,26 +30,36 @@ const ERROR_CLASSES: &[(&str, &[&str])] = &[
     ),
     (
         "server_error",
-        &["server", "internal", "500", "502", "504", "5xx"],
+        &["server", "internal", "apierror", "500", "502", "504", "5xx"],
     ),
     ("cancelled", &["cancel", "abort"]),
     (
         "client_error",
         &[
             "invalid",
-            "bad_request",
+            "badrequest",
+            "notfound",
+            "permission",
+            "unprocessable",
+            "conflict",
             "400",
             "401",
             "403",
             "404",
-            "context_length",
+            "409",
+            "422",
+            "contextlength",
             "auth",
         ],
     ),
 ];
 
 pub fn error_class(error_type: &str) -> &'static str {
-    let lower = error_type.to_ascii_lowercase();
+    let lower: String = error_type
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
     ERROR_CLASSES
         .iter()
         .find(|(_, needles)| needles.iter().any(|n| lower.contains(n)))
@@ -158,6 +167,9 @@ mod tests {
         assert_eq!(error_class("overloaded_error"), "overloaded");
         assert_eq!(error_class("InternalServerError"), "server_error");
         assert_eq!(error_class("context_length_exceeded"), "client_error");
+        assert_eq!(error_class("BadRequestError"), "client_error");
+        assert_eq!(error_class("not_found_error"), "client_error");
+        assert_eq!(error_class("api_error"), "server_error");
         assert_eq!(error_class("something odd"), "other");
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use rand::{SeedableRng, rngs::StdRng, seq::index::sample};
-use sightline_evaluators::toxicity::{ModelConfig, TextClassifier};
+use sightline_evaluators::toxicity::{InputKind, ModelConfig, OutputKind, TextClassifier};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -91,4 +91,60 @@ fn ranks_offensive_above_neither_on_davidson() {
 
 fn refs(texts: &[String]) -> Vec<&str> {
     texts.iter().map(String::as_str).collect()
+}
+
+/// A classifier that takes token ids made with a `tokenizer.json` (a bag-of-tokens logistic
+/// regression that `scripts/models.sh` trains and exports): the Rust side tokenizes, pads and
+/// truncates as the Python reference did, and gets the same scores.
+#[test]
+fn a_token_id_classifier_plugs_in_through_config() {
+    let dir = PathBuf::from(
+        std::env::var_os("SIGHTLINE_TOKEN_MODEL_DIR")
+            .expect("SIGHTLINE_TOKEN_MODEL_DIR (run scripts/setup.sh)"),
+    );
+    let text = std::fs::read_to_string(
+        repo().join("tests/fixtures/toxicity/token_classifier_scores.json"),
+    )
+    .expect("reference scores");
+    let reference: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let sentences = reference["sentences"].as_array().expect("sentences");
+    let texts: Vec<&str> = sentences
+        .iter()
+        .map(|s| s["text"].as_str().expect("text"))
+        .collect();
+    let config = |max_tokens: usize| ModelConfig {
+        path: Some(dir.join("model.onnx")),
+        input: InputKind::Tokens,
+        tokenizer: Some(dir.join("tokenizer.json")),
+        max_tokens,
+        output: "logits".into(),
+        output_kind: OutputKind::Logits,
+        positive_class: 1,
+        ..ModelConfig::default()
+    };
+    let model = TextClassifier::load(&config(256)).expect("load the token classifier");
+    for (sentence, score) in sentences.iter().zip(model.score(&texts).expect("score")) {
+        let expected = sentence["score"].as_f64().expect("score");
+        assert!(
+            (f64::from(score) - expected).abs() < 1e-5,
+            "{:?}: {score} vs {expected}",
+            sentence["text"]
+        );
+    }
+    let truncated = &reference["truncated"];
+    let short = TextClassifier::load(&config(
+        truncated["max_tokens"].as_u64().expect("max") as usize
+    ))
+    .expect("load");
+    let scores = short.score(&texts).expect("score");
+    for (score, expected) in scores
+        .iter()
+        .zip(truncated["scores"].as_array().expect("scores"))
+    {
+        let expected = expected.as_f64().expect("score");
+        assert!(
+            (f64::from(*score) - expected).abs() < 1e-5,
+            "truncated: {score} vs {expected}"
+        );
+    }
 }

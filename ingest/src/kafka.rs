@@ -176,6 +176,10 @@ pub async fn run_kafka<S: Sink>(
             "fetch.wait.max.ms",
             config.fetch_wait.as_millis().to_string(),
         )
+        .set(
+            "session.timeout.ms",
+            config.session_timeout.as_millis().to_string(),
+        )
         // Bounds what librdkafka prefetches, so a backlog does not become memory.
         .set("queued.max.messages.kbytes", "32768")
         .create_with_context(context)?;

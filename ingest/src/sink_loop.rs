@@ -33,9 +33,18 @@ pub(crate) async fn run<S: Sink>(
             positions,
             pairs,
             mut dead_letters,
-        } = scoring.await.map_err(task_failed)??;
+        } = scoring.await.map_err(|e| SinkError {
+            message: format!("scoring a batch failed: {e}"),
+            retryable: false,
+        })??;
         let started = Instant::now();
-        let rows = batch.num_rows();
+        // Exchanges, feedback and dead letters: scores are rows of their own, several per exchange.
+        let rows: usize = batch
+            .tables
+            .iter()
+            .filter(|(t, _)| *t != Table::Evaluations)
+            .map(|(_, b)| b.num_rows())
+            .sum();
         let rejected = sink.write(batch).await?;
         if !rejected.is_empty() {
             metrics.store_rejected.add(rejected.len() as u64);

@@ -59,6 +59,12 @@ pub trait Evaluator: Send + Sync + std::fmt::Debug {
     fn redact_text(&self, _text: &str) -> Option<String> {
         None
     }
+
+    /// Columns that must not be stored as they are if this evaluator fails on a batch: a redactor
+    /// names the texts it would have rewritten, and they are stored empty instead.
+    fn withhold_on_failure(&self) -> &[&'static str] {
+        &[]
+    }
 }
 
 /// The evaluators a pipeline runs, in order.
@@ -100,10 +106,30 @@ impl Evaluators {
         let mut evaluations = EvaluationsBuilder::default();
         let mut failures = Vec::new();
         for evaluator in self.iter() {
-            let scored = match evaluator.evaluate(&batch) {
+            // A panic in one evaluator is that evaluator's failure, not the pipeline's: otherwise
+            // one unlucky text would stop every worker that reads it, again and again.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                evaluator.evaluate(&batch)
+            }))
+            .unwrap_or_else(|_| {
+                Err(EvaluatorError {
+                    evaluator: evaluator.name(),
+                    message: "panicked; see the log".into(),
+                })
+            });
+            let scored = match outcome {
                 Ok(scored) => scored,
                 Err(e) => {
                     failures.push(e);
+                    let withheld = evaluator
+                        .withhold_on_failure()
+                        .iter()
+                        .filter_map(|name| {
+                            let field = batch.schema().field_with_name(name).ok()?.clone();
+                            Some((*name, new_null_array(field.data_type(), batch.num_rows())))
+                        })
+                        .collect();
+                    batch = replace_columns(&batch, withheld)?;
                     continue;
                 }
             };
@@ -135,13 +161,17 @@ impl Evaluators {
         RecordBatch::try_new(full, columns)
     }
 
-    /// Redacts the payloads of dead letters with every evaluator that redacts.
+    /// Redacts dead letters, payload and reason (which may quote the payload), with every
+    /// evaluator that redacts.
     pub fn redact_dead_letters(&self, letters: &mut [DeadLetter]) {
         for evaluator in self.iter() {
             for letter in letters.iter_mut() {
                 let text = String::from_utf8_lossy(&letter.payload);
                 if let Some(redacted) = evaluator.redact_text(&text) {
                     letter.payload = redacted.into_bytes();
+                }
+                if let Some(redacted) = evaluator.redact_text(&letter.reason) {
+                    letter.reason = redacted;
                 }
             }
         }

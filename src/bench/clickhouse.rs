@@ -11,7 +11,10 @@ pub struct Http {
 impl Http {
     pub fn new(url: &str) -> Self {
         Self {
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .unwrap_or_default(),
             url: url.trim_end_matches('/').to_owned(),
         }
     }

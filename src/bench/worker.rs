@@ -19,6 +19,8 @@ pub struct WorkerTarget<'a> {
     pub topic: &'a str,
     pub clickhouse: &'a str,
     pub database: &'a str,
+    /// Comma-separated evaluator names.
+    pub evaluators: &'a str,
 }
 
 impl Worker {
@@ -44,6 +46,10 @@ impl Worker {
             ])
             .args(["--listen", &listen])
             .env("SIGHTLINE_LOG", "warn")
+            .env(
+                "SIGHTLINE__EVALUATORS__ENABLED",
+                evaluator_list(target.evaluators),
+            )
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
@@ -83,16 +89,24 @@ impl Worker {
         }
     }
 
-    /// SIGTERM, and a clean exit within a minute.
+    /// SIGTERM, and a clean exit within a minute; after that it is killed.
     pub fn stop(mut self) -> anyhow::Result<()> {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()?;
-        let status = self.child.wait()?;
-        if !status.success() {
-            bail!("the pipeline worker exited with {status} on SIGTERM");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                if !status.success() {
+                    bail!("the pipeline worker exited with {status} on SIGTERM");
+                }
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("the pipeline worker did not stop within a minute of SIGTERM; killed");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Ok(())
     }
 }
 
@@ -107,6 +121,17 @@ impl Drop for Worker {
 pub struct Memory {
     pub rss: u64,
     pub peak: u64,
+}
+
+/// `latency,cost` as the TOML array the settings layer reads.
+fn evaluator_list(names: &str) -> String {
+    let quoted: Vec<String> = names
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("{n:?}"))
+        .collect();
+    format!("[{}]", quoted.join(","))
 }
 
 fn free_port() -> anyhow::Result<u16> {

@@ -212,9 +212,13 @@ async fn costs_toxicity_bias_and_redaction_land_in_clickhouse() {
         .iter()
         .flat_map(|r| [r["prompt"].to_string(), r["output"].to_string()])
         .collect();
-    let letters = setup.query("SELECT payload FROM dead_letters");
+    let letters = setup.query("SELECT payload, reason FROM dead_letters");
     assert_eq!(letters.len(), 1);
-    stored.extend(letters.iter().map(|r| r["payload"].to_string()));
+    stored.extend(
+        letters
+            .iter()
+            .flat_map(|r| [r["payload"].to_string(), r["reason"].to_string()]),
+    );
     for text in &stored {
         assert!(
             !text.contains("jane.doe@example.com"),

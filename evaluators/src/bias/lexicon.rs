@@ -122,13 +122,15 @@ impl Lexicon {
 
     /// Whole-word mentions of any term, in order.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
-        let bytes = text.as_bytes();
-        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
         self.matcher
             .find_iter(text)
             .filter(|m| {
-                let before = m.start() == 0 || !is_word(bytes[m.start() - 1]);
-                let after = m.end() == bytes.len() || !is_word(bytes[m.end()]);
+                let before = text[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !is_word(c));
+                let after = text[m.end()..].chars().next().is_none_or(|c| !is_word(c));
                 before && after
             })
             .map(|m| {
@@ -203,6 +205,10 @@ mod tests {
         assert_eq!(lexicon.tags(&mentions), "gender:women,race_ethnicity:black");
         assert_eq!(mentions[0].end - mentions[0].start, "Black people".len());
         assert_eq!(lexicon.tags(&lexicon.mentions("A mention of menus")), "");
+        assert_eq!(
+            lexicon.tags(&lexicon.mentions("«women’s» rights")),
+            "gender:women"
+        );
     }
 
     #[test]

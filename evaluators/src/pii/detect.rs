@@ -54,8 +54,10 @@ pub struct Found {
     pub end: usize,
 }
 
+/// Patterns match ASCII digits only (`\d` is rewritten to `[0-9]`): the checks below count bytes,
+/// and a full-width digit is no part of a card or an IBAN anyway.
 fn regex(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("detector patterns are fixed and valid")
+    Regex::new(&pattern.replace(r"\d", "[0-9]")).expect("detector patterns are fixed and valid")
 }
 
 static EMAIL: LazyLock<Regex> =
@@ -106,13 +108,39 @@ fn candidates(kind: PiiKind, text: &str) -> Vec<(usize, usize)> {
         }
         PiiKind::Ip => {
             let mut out = spans(&IPV4, |s| s.parse::<Ipv4Addr>().is_ok());
-            out.extend(spans(&IPV6, |s| {
-                s.matches(':').count() >= 2 && s.parse::<Ipv6Addr>().is_ok()
-            }));
+            out.extend(
+                IPV6.find_iter(text)
+                    .filter(|m| {
+                        let s = m.as_str();
+                        let groups = s.split(':').filter(|g| !g.is_empty()).count();
+                        standalone(text, m.start(), m.end(), |c| {
+                            c.is_ascii_alphanumeric() || c == ':'
+                        }) && groups >= 2
+                            && s.parse::<Ipv6Addr>().is_ok()
+                    })
+                    .map(|m| (m.start(), m.end())),
+            );
             out
         }
-        PiiKind::Phone => spans(&PHONE, phone_valid),
+        PiiKind::Phone => PHONE
+            .find_iter(text)
+            .filter(|m| {
+                standalone(text, m.start(), m.end(), |c| c.is_ascii_digit() || c == '.')
+                    && phone_valid(m.as_str())
+            })
+            .map(|m| (m.start(), m.end()))
+            .collect(),
     }
+}
+
+/// Whether the characters just before and after a match are not ones that would continue it.
+fn standalone(text: &str, start: usize, end: usize, continues: impl Fn(char) -> bool) -> bool {
+    let before = text[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !continues(c));
+    let after = text[end..].chars().next().is_none_or(|c| !continues(c));
+    before && after
 }
 
 fn digits(text: &str) -> Vec<u32> {
@@ -157,7 +185,7 @@ fn card_valid(text: &str) -> bool {
 /// ISO 13616: move the first four characters to the end, letters to numbers, mod 97 is 1.
 pub fn iban_valid(text: &str) -> bool {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if !(15..=34).contains(&compact.len()) {
+    if !compact.is_ascii() || !(15..=34).contains(&compact.len()) {
         return false;
     }
     let (head, tail) = compact.split_at(4);
@@ -190,7 +218,16 @@ fn nino_valid(text: &str) -> bool {
 fn phone_valid(text: &str) -> bool {
     let d = digits(text);
     let separated = text.contains([' ', '-', '.', '(']) || text.starts_with('+');
-    (7..=15).contains(&d.len()) && separated && !text.contains("..") && !is_date_like(text)
+    let decimal = text.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    });
+    (7..=15).contains(&d.len())
+        && separated
+        && !decimal
+        && !text.contains("..")
+        && !is_date_like(text)
 }
 
 fn is_date_like(text: &str) -> bool {
@@ -239,8 +276,12 @@ mod tests {
     }
 
     #[test]
-    fn leaves_ordinary_numbers_alone() {
+    fn leaves_ordinary_numbers_and_code_alone() {
         for text in [
+            "use std::vec::Vec;",
+            "Foo::bar() and a[::2]",
+            "lat 51.5074456, lon -0.1277583",
+            "IBAN GB１１AAAAAAAAAAAAAAAAAA in full-width digits",
             "the meeting is on 2026-11-28 at 10:30",
             "order 12345 shipped",
             "pi is 3.14159",

@@ -26,10 +26,38 @@ pub enum Redaction {
     Hash,
 }
 
-/// A secret that never prints.
-#[derive(Clone, Default, Deserialize)]
-#[serde(transparent)]
+/// A secret that never prints, not even in an error about its type.
+#[derive(Clone, Default)]
 pub struct Secret(String);
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Scalar;
+        impl serde::de::Visitor<'_> for Scalar {
+            type Value = Secret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a secret string")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Secret, E> {
+                Ok(Secret(v.to_owned()))
+            }
+            // A salt of digits arrives from the environment as a number.
+            fn visit_i64<E>(self, v: i64) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Secret, E> {
+                Ok(Secret(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Secret, E> {
+                Err(E::custom("the salt must be text; quote it"))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Secret, E> {
+                Err(E::custom("the salt must be text; quote it"))
+            }
+        }
+        d.deserialize_any(Scalar)
+    }
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,7 +79,7 @@ pub struct PiiConfig {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "evaluators.pii.redact = \"hash\" needs a salt: set SIGHTLINE__EVALUATORS__PII__SALT (at least 16 characters)"
+    "evaluators.pii.redact = \"hash\" needs a salt: set SIGHTLINE__EVALUATORS__PII__SALT (at least 16 bytes)"
 )]
 pub struct MissingSalt;
 
@@ -190,6 +218,13 @@ impl Evaluator for PiiEvaluator {
 
     fn redact_text(&self, text: &str) -> Option<String> {
         self.redacted(text, &detect(text))
+    }
+
+    fn withhold_on_failure(&self) -> &[&'static str] {
+        match self.redact {
+            Redaction::Off => &[],
+            Redaction::Mask | Redaction::Hash => &["prompt", "output"],
+        }
     }
 }
 

@@ -80,7 +80,7 @@ impl Evaluator for ToxicityEvaluator {
         };
         let prompts = strings(batch, "prompt").map_err(err)?;
         let outputs = strings(batch, "output").map_err(err)?;
-        // One inference call over every text of the batch: prompts then outputs.
+        // One inference call over every text of the batch, each row's prompt then its output.
         let mut texts = Vec::new();
         let mut slots = Vec::new();
         for row in 0..batch.num_rows() {

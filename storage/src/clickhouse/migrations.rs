@@ -9,7 +9,9 @@
 //! and expose `<table>` as a view over `<table>_raw FINAL`, so every query through the view reads
 //! each event once however often it was delivered.
 
-use arrow::datatypes::{DataType, SchemaRef};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use sightline_schemas::{Table, evaluations, llm_events, side_tables};
 
 use super::{Capabilities, Clickhouse, ClickhouseError};
@@ -83,12 +85,73 @@ pub async fn migrate(ch: &Clickhouse) -> Result<Vec<u32>, ClickhouseError> {
         );
         done.push(m.version);
     }
+    add_missing_columns(ch).await?;
     Ok(done)
 }
 
-/// ClickHouse's codes for "table already exists" and "database already exists": what a
-/// concurrent `CREATE ... IF NOT EXISTS` reports when another worker created it first.
-const ALREADY_EXISTS: [u32; 2] = [57, 82];
+/// Tables whose columns follow an Arrow schema, which can grow between releases.
+fn grown_tables() -> [(Table, SchemaRef); 4] {
+    [
+        (Table::LlmEvents, llm_events::schema()),
+        (Table::Feedback, side_tables::feedback_schema()),
+        (Table::DeadLetters, side_tables::dead_letters_schema()),
+        (Table::Evaluations, evaluations::evaluations_schema()),
+    ]
+}
+
+/// Adds the columns a newer schema has and the database lacks, and recreates the view over the
+/// table so that it shows them. Columns are only ever added, never changed or dropped, so a
+/// database made by an older release keeps working with a newer one.
+async fn add_missing_columns(ch: &Clickhouse) -> Result<(), ClickhouseError> {
+    let db = ch.database();
+    for (table, schema) in grown_tables() {
+        let raw = storage_name(table);
+        let present: Vec<String> = ch
+            .client()
+            .query("SELECT name FROM system.columns WHERE database = ? AND table = ?")
+            .bind(db)
+            .bind(raw.as_str())
+            .fetch_all()
+            .await
+            .map_err(|e| ClickhouseError::from_client(e, "reading system.columns"))?;
+        let missing: Vec<_> = schema
+            .fields()
+            .iter()
+            .filter(|f| !present.iter().any(|p| p == f.name()))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        for field in &missing {
+            let definition = columns_of(&Arc::new(Schema::new(vec![field.clone()])), ch.caps());
+            run(
+                ch,
+                &format!("ALTER TABLE {db}.{raw} ADD COLUMN {definition}"),
+            )
+            .await?;
+        }
+        let name = table.name();
+        run(ch, &format!("DROP TABLE IF EXISTS {db}.{name}")).await?;
+        run(
+            ch,
+            &format!("CREATE VIEW IF NOT EXISTS {db}.{name} AS SELECT * FROM {db}.{raw} FINAL"),
+        )
+        .await?;
+        tracing::info!(
+            table = name,
+            added = missing.len(),
+            database = db,
+            "columns added"
+        );
+    }
+    Ok(())
+}
+
+/// ClickHouse's codes for "table already exists", "database already exists" and "column already
+/// exists": what a concurrent `CREATE ... IF NOT EXISTS` or `ADD COLUMN` reports when another
+/// worker did it first.
+const ALREADY_EXISTS: [u32; 4] = [57, 82, 15, 44];
 
 async fn run(ch: &Clickhouse, sql: &str) -> Result<(), ClickhouseError> {
     let what = sql.split('(').next().unwrap_or(sql).trim();

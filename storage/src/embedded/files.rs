@@ -10,7 +10,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use arrow::array::RecordBatch;
+use arrow::{array::RecordBatch, datatypes::SchemaRef};
 use parquet::{
     arrow::{ArrowWriter, arrow_reader::ParquetRecordBatchReaderBuilder},
     basic::Compression,
@@ -47,8 +47,14 @@ pub fn write(dir: &Path, seq: u64, batch: &RecordBatch) -> Result<PathBuf, Embed
     Ok(path)
 }
 
-/// Merges the small files of `dir` into one; returns how many it merged.
-pub fn compact(dir: &Path, seq: u64, policy: Compaction) -> Result<usize, EmbeddedError> {
+/// Merges the small files of `dir` into one file of `schema`; returns how many it merged. Files
+/// written before a column was added get nulls in it, so no column of a newer file is lost.
+pub fn compact(
+    dir: &Path,
+    seq: u64,
+    policy: Compaction,
+    schema: &SchemaRef,
+) -> Result<usize, EmbeddedError> {
     let mut small: Vec<(PathBuf, u64)> = parts(dir)?
         .into_iter()
         .filter(|(_, size)| *size < policy.small_bytes)
@@ -60,25 +66,48 @@ pub fn compact(dir: &Path, seq: u64, policy: Compaction) -> Result<usize, Embedd
     small.sort();
     small.truncate(policy.max_files);
     let inputs: Vec<PathBuf> = small.into_iter().map(|(p, _)| p).collect();
-    let schema = ParquetRecordBatchReaderBuilder::try_new(open(&inputs[0])?)?
-        .schema()
-        .clone();
     let batches = inputs.iter().flat_map(|path| {
-        let reader = open(path)
-            .map_err(EmbeddedError::from)
-            .and_then(|f| Ok(ParquetRecordBatchReaderBuilder::try_new(f)?.build()?));
+        let reader =
+            open(path).and_then(|f| Ok(ParquetRecordBatchReaderBuilder::try_new(f)?.build()?));
         match reader {
-            Ok(reader) => Box::new(reader.map(|b| b.map_err(EmbeddedError::from)))
-                as Box<dyn Iterator<Item = Result<RecordBatch, EmbeddedError>>>,
+            Ok(reader) => {
+                Box::new(reader.map(|b| conform(&b.map_err(EmbeddedError::from)?, schema)))
+                    as Box<dyn Iterator<Item = Result<RecordBatch, EmbeddedError>>>
+            }
             Err(e) => Box::new(std::iter::once(Err(e))),
         }
     });
-    write_batches(&dir.join(file_name(seq, "-merged")), schema, batches)?;
+    write_batches(
+        &dir.join(file_name(seq, "-merged")),
+        schema.clone(),
+        batches,
+    )?;
+    // The merged file and its name must be on disk before the inputs go.
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))?;
     for input in &inputs {
         fs::remove_file(input).map_err(io(input))?;
     }
     tracing::debug!(dir = %dir.display(), files = inputs.len(), "compacted");
     Ok(inputs.len())
+}
+
+/// A batch in the table's current schema: columns by name, nulls for the ones it predates.
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, EmbeddedError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| match batch.column_by_name(f.name()) {
+            Some(c) if c.data_type() == f.data_type() => Ok(c.clone()),
+            Some(c) => Ok(arrow::compute::cast(c, f.data_type())?),
+            None => Ok(arrow::array::new_null_array(
+                f.data_type(),
+                batch.num_rows(),
+            )),
+        })
+        .collect::<Result<Vec<_>, EmbeddedError>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// The table's visible files and their sizes.
@@ -107,7 +136,7 @@ fn file_name(seq: u64, suffix: &str) -> String {
 /// Writes to a hidden temporary file and renames it into place, so readers never see half a file.
 fn write_batches(
     path: &Path,
-    schema: arrow::datatypes::SchemaRef,
+    schema: SchemaRef,
     batches: impl Iterator<Item = Result<RecordBatch, EmbeddedError>>,
 ) -> Result<(), EmbeddedError> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -120,7 +149,8 @@ fn write_batches(
     for batch in batches {
         writer.write(&batch?)?;
     }
-    writer.close()?;
+    // Writes the footer and hands the file back, to reach the disk before it is renamed.
+    writer.into_inner()?.sync_all().map_err(io(&tmp))?;
     fs::rename(&tmp, path).map_err(io(&tmp))
 }
 
@@ -190,11 +220,16 @@ mod tests {
             max_files: 12,
             ..Compaction::default()
         };
-        assert_eq!(compact(&dir, 100, policy).unwrap(), 12);
+        let schema = batch(0, 0).schema();
+        assert_eq!(compact(&dir, 100, policy, &schema).unwrap(), 12);
         assert_eq!(parts(&dir).unwrap().len(), 20 - 12 + 1);
-        assert_eq!(compact(&dir, 101, policy).unwrap(), 9);
+        assert_eq!(compact(&dir, 101, policy, &schema).unwrap(), 9);
         assert_eq!(parts(&dir).unwrap().len(), 1);
-        assert_eq!(compact(&dir, 102, policy).unwrap(), 0, "too few to merge");
+        assert_eq!(
+            compact(&dir, 102, policy, &schema).unwrap(),
+            0,
+            "too few to merge"
+        );
         assert_eq!(rows(&dir), (0..2000).collect::<Vec<_>>());
         let leftovers = fs::read_dir(&dir)
             .unwrap()

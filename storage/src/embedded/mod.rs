@@ -132,7 +132,9 @@ impl Sink for ParquetStore {
             let seq = self.sequence;
             let written = self.written.entry(table).or_default();
             *written += 1;
-            let compact = (*written >= self.compaction.every).then_some(self.compaction);
+            let compact = (*written >= self.compaction.every)
+                .then(|| layout(table).map(|(schema, _, _)| (self.compaction, schema)))
+                .flatten();
             if compact.is_some() {
                 *written = 0;
             }
@@ -142,7 +144,9 @@ impl Sink for ParquetStore {
             let stored = tokio::task::spawn_blocking(move || {
                 files::write(&dir, seq, &rows)?;
                 match compact {
-                    Some(policy) => files::compact(&dir, seq, policy).map(|_| ()),
+                    Some((policy, schema)) => {
+                        files::compact(&dir, seq, policy, &schema).map(|_| ())
+                    }
                     None => Ok(()),
                 }
             })
