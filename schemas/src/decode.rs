@@ -97,8 +97,10 @@ pub fn decode_event(bytes: &[u8], limits: &Limits) -> Result<Event, Rejection> {
         map,
         path: String::new(),
     };
-    if let Some(version) = cx.string(&root, "schema_version", true, MAX_ID_CHARS)
-        && !is_supported_version(&version)
+    // Read without recording a problem: the header check below reports a missing or mistyped
+    // version once.
+    if let Some(serde_json::Value::String(version)) = root.map.get("schema_version")
+        && !is_supported_version(version)
     {
         return Err(Rejection::single(
             "schema_version",
