@@ -89,10 +89,6 @@ impl Evaluators {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = &dyn Evaluator> {
         self.list.iter().map(|e| e.as_ref())
     }

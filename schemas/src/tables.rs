@@ -2,7 +2,9 @@
 //!
 //! Every table travels as an Arrow `RecordBatch`, so one encoder per store serves them all.
 
-use arrow::array::RecordBatch;
+use arrow::{array::RecordBatch, datatypes::SchemaRef};
+
+use crate::{evaluations, llm_events, side_tables};
 
 /// A table of the data model. Names are part of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,6 +28,18 @@ impl Table {
         Self::Feedback,
         Self::DeadLetters,
     ];
+
+    /// The Arrow layout of a table whose rows the pipeline builds; the others are written by
+    /// their own components with plain SQL.
+    pub fn arrow_schema(self) -> Option<SchemaRef> {
+        match self {
+            Self::LlmEvents => Some(llm_events::schema()),
+            Self::Evaluations => Some(evaluations::evaluations_schema()),
+            Self::Feedback => Some(side_tables::feedback_schema()),
+            Self::DeadLetters => Some(side_tables::dead_letters_schema()),
+            Self::DriftReports | Self::AlertEvents | Self::WebhookDeliveries => None,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sightline_e2e::pipeline::{Setup, create_topic, publish};
+use sightline_e2e::pipeline::{Setup, as_messages, create_topic, publish};
 
 const WAIT: Duration = Duration::from_secs(180);
 
@@ -36,18 +36,6 @@ fn completion(
             "timings": {"latency_ms": 800.0, "time_to_first_chunk_ms": 200.0}
         }
     })
-}
-
-fn messages(events: &[Value]) -> Vec<(Option<String>, Vec<u8>)> {
-    events
-        .iter()
-        .map(|e| {
-            (
-                e["request_id"].as_str().map(str::to_owned),
-                serde_json::to_vec(e).expect("json"),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,7 +111,7 @@ async fn costs_toxicity_bias_and_redaction_land_in_clickhouse() {
     );
     supplied["response"]["cost_usd"] = json!("0.5");
     events.push(supplied);
-    let mut messages = messages(&events);
+    let mut messages = as_messages(&events);
     // An invalid event carrying PII: its dead-letter copy must be redacted too.
     messages.push((
         Some("bad-pii".into()),

@@ -34,6 +34,18 @@ impl PiiKind {
         Self::Phone,
     ];
 
+    /// Its count's column in `llm_events`.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Email => "pii_email",
+            Self::Iban => "pii_iban",
+            Self::CreditCard => "pii_credit_card",
+            Self::NationalId => "pii_national_id",
+            Self::Ip => "pii_ip",
+            Self::Phone => "pii_phone",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Email => "email",

@@ -194,18 +194,10 @@ impl Evaluator for PiiEvaluator {
                 explanation: None,
             });
         }
-        let names = [
-            "pii_email",
-            "pii_iban",
-            "pii_credit_card",
-            "pii_national_id",
-            "pii_ip",
-            "pii_phone",
-        ];
-        let mut columns: Vec<(&'static str, Arc<dyn Array>)> = names
-            .into_iter()
+        let mut columns: Vec<(&'static str, Arc<dyn Array>)> = PiiKind::ALL
+            .iter()
             .zip(counts.iter_mut())
-            .map(|(name, b)| (name, Arc::new(b.finish()) as Arc<dyn Array>))
+            .map(|(kind, b)| (kind.column(), Arc::new(b.finish()) as Arc<dyn Array>))
             .collect();
         if self.redact != Redaction::Off {
             let prompt: StringArray = new_prompts.finish();

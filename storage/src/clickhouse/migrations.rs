@@ -89,22 +89,15 @@ pub async fn migrate(ch: &Clickhouse) -> Result<Vec<u32>, ClickhouseError> {
     Ok(done)
 }
 
-/// Tables whose columns follow an Arrow schema, which can grow between releases.
-fn grown_tables() -> [(Table, SchemaRef); 4] {
-    [
-        (Table::LlmEvents, llm_events::schema()),
-        (Table::Feedback, side_tables::feedback_schema()),
-        (Table::DeadLetters, side_tables::dead_letters_schema()),
-        (Table::Evaluations, evaluations::evaluations_schema()),
-    ]
-}
-
 /// Adds the columns a newer schema has and the database lacks, and recreates the view over the
 /// table so that it shows them. Columns are only ever added, never changed or dropped, so a
 /// database made by an older release keeps working with a newer one.
 async fn add_missing_columns(ch: &Clickhouse) -> Result<(), ClickhouseError> {
     let db = ch.database();
-    for (table, schema) in grown_tables() {
+    for (table, schema) in Table::ALL
+        .into_iter()
+        .filter_map(|t| Some((t, t.arrow_schema()?)))
+    {
         let raw = storage_name(table);
         let present: Vec<String> = ch
             .client()

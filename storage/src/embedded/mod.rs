@@ -17,27 +17,17 @@ use datafusion::{
     execution::context::{SQLOptions, SessionContext},
     prelude::ParquetReadOptions,
 };
-use sightline_schemas::{
-    DeadLetter, Sink, SinkError, Table, TableBatch, evaluations, llm_events, side_tables,
-};
+use sightline_schemas::{DeadLetter, Sink, SinkError, Table, TableBatch};
 
 /// Tables the embedded store keeps: schema, dedup key, and the column whose latest value wins.
 fn layout(table: Table) -> Option<(SchemaRef, &'static str, &'static str)> {
-    match table {
-        Table::LlmEvents => Some((llm_events::schema(), "event_id", "ingested_at")),
-        Table::Feedback => Some((side_tables::feedback_schema(), "event_id", "ingested_at")),
-        Table::Evaluations => Some((
-            evaluations::evaluations_schema(),
-            "request_id, evaluator, metric",
-            "ingested_at",
-        )),
-        Table::DeadLetters => Some((
-            side_tables::dead_letters_schema(),
-            "source, \"partition\", \"offset\"",
-            "received_at",
-        )),
-        _ => None,
-    }
+    let (key, version) = match table {
+        Table::LlmEvents | Table::Feedback => ("event_id", "ingested_at"),
+        Table::Evaluations => ("request_id, evaluator, metric", "ingested_at"),
+        Table::DeadLetters => ("source, \"partition\", \"offset\"", "received_at"),
+        _ => return None,
+    };
+    Some((table.arrow_schema()?, key, version))
 }
 
 #[derive(Debug)]
