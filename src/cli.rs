@@ -22,8 +22,9 @@ pub enum Command {
     Demo,
     /// Consume events, join, score and store them (Kafka to ClickHouse, or embedded).
     Pipeline(PipelineArgs),
-    /// Compute drift and evaluate alert rules; call rollback, retrain and notify webhooks.
-    Monitor,
+    /// Check each closed window of event time for drift, model by model, against a trailing window
+    /// or a pinned baseline; write drift_reports and serve the verdicts on /metrics.
+    Monitor(MonitorArgs),
     /// Serve the HTTP API, the dashboard and Prometheus metrics.
     Api,
     /// Serve ONNX models and emit a request and a response event for every call.
@@ -42,6 +43,9 @@ pub enum Command {
     /// Score a file with the pipeline's evaluators: events (.ndjson, .jsonl, .json) are validated
     /// and joined first; llm_events rows (.parquet) are scored as they are.
     Eval(EvalArgs),
+    /// Drift between a reference and a current data set, offline.
+    #[command(subcommand)]
+    Drift(DriftCommand),
     /// Check events against schema v1; print one line per problem as FILE:LINE: PATH: REASON.
     ///
     /// Each FILE holds one JSON event, a JSON array of events, or NDJSON (one event per line).
@@ -54,7 +58,7 @@ impl Command {
         match self {
             Self::Demo => "demo",
             Self::Pipeline(_) => "pipeline",
-            Self::Monitor => "monitor",
+            Self::Monitor(_) => "monitor",
             Self::Api => "api",
             Self::Infer => "infer",
             Self::Migrate(_) => "migrate",
@@ -62,6 +66,7 @@ impl Command {
             Self::Produce(_) => "produce",
             Self::Bench(_) => "bench",
             Self::Eval(_) => "eval",
+            Self::Drift(_) => "drift",
             Self::Validate(_) => "validate",
         }
     }
@@ -79,6 +84,116 @@ pub struct EvalArgs {
     /// Evaluators to run, comma-separated [default: the config's, all of them].
     #[arg(long, value_name = "NAMES")]
     pub evaluators: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriftCommand {
+    /// Compare two files column by column: for each column the test, its statistic, p-value
+    /// (where the test has one), threshold and verdict, then the share of drifted columns.
+    ///
+    /// Files are CSV (with a header), Parquet, or NDJSON (.ndjson, .jsonl); numbers and booleans
+    /// are compared as they are, short strings as categories, long mostly-distinct strings as
+    /// text, and lists of numbers as embeddings.
+    Compare(DriftCompareArgs),
+    /// Pinned baselines: references frozen from a stretch of history.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Freeze each feature's histogram (bin edges and counts over every row) and a reservoir
+    /// sample of up to 10,000 values, from the llm_events rows between --from and --to.
+    Create(BaselineCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineCreateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Its name, used by `drift.baseline` and in drift_reports.
+    #[arg(long)]
+    pub name: String,
+    /// Start of the stretch, RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub from: String,
+    /// End of the stretch (exclusive), RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub to: String,
+    /// Only rows with COLUMN=VALUE (project, model, model_version, service, environment or
+    /// provider); repeatable.
+    #[arg(long, value_name = "COLUMN=VALUE")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Check the windows between --from and --to (RFC 3339) once, then exit, instead of running.
+    #[arg(long, value_name = "TIME", requires = "to")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "TIME", requires = "from")]
+    pub to: Option<String>,
+    /// Window length [default: the config's drift.window, 1h].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub window: Option<Duration>,
+    /// Compare with the stretch just before each window, this long [default: 24h]...
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse, conflicts_with = "baseline")]
+    pub trailing: Option<Duration>,
+    /// ...or with a pinned baseline.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Drifted windows in a row before a drift alerts [default: 3].
+    #[arg(long)]
+    pub consecutive: Option<u32>,
+    /// Address for /metrics [default: 127.0.0.1:9465].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+impl MonitorArgs {
+    pub fn apply(&self, config: &mut Config) {
+        self.store.apply(config);
+        let d = &mut config.drift;
+        set(&mut d.window, &self.window);
+        set(&mut d.trailing, &self.trailing);
+        if self.baseline.is_some() {
+            d.baseline.clone_from(&self.baseline);
+        }
+        if self.trailing.is_some() {
+            d.baseline = None;
+        }
+        set(&mut d.consecutive, &self.consecutive);
+        set(&mut d.listen, &self.listen);
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DriftCompareArgs {
+    /// The data the model was validated on.
+    #[arg(long, value_name = "FILE")]
+    pub reference: PathBuf,
+    /// The data to check.
+    #[arg(long, value_name = "FILE")]
+    pub current: PathBuf,
+    /// Columns to compare, comma-separated [default: every column both files have].
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// `auto` (by column type and reference size, PSI beside), `all` (every test that applies),
+    /// or tests by name, comma-separated: ks, psi, wasserstein, jensenshannon, chisquare, ztest, mmd,
+    /// domain_classifier.
+    #[arg(long, default_value = "auto", value_name = "TEST")]
+    pub test: String,
+    /// A test's threshold instead of its default, as TEST=VALUE; repeatable.
+    #[arg(long, value_name = "TEST=VALUE")]
+    pub threshold: Vec<String>,
+    /// Share of drifted columns at which the data set as a whole has drifted.
+    #[arg(long, default_value_t = 0.5, value_name = "F")]
+    pub share: f64,
+    /// Write the stable JSON document to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +242,10 @@ pub struct ProduceArgs {
     /// Random seed; the same seed gives the same events.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// From this event time on, traffic drifts: latency and output tokens 2.5 times as large. An
+    /// RFC 3339 time, or a duration after the first event such as 10m.
+    #[arg(long, value_name = "TIME|DURATION")]
+    pub drift_at: Option<String>,
     /// Time of the first event (RFC 3339). Defaults to now when sending, and to
     /// 2026-01-01T00:00:00Z with --out so that files are reproducible.
     #[arg(long, value_name = "TIME")]
@@ -253,6 +372,31 @@ pub enum BenchCommand {
     Ingest(BenchIngestArgs),
     /// The ONNX toxicity model on one core against its scikit-learn original on one core.
     Toxicity(BenchToxicityArgs),
+    /// KS, PSI and Wasserstein on a million against a million numbers, on one core, against scipy
+    /// and Evidently on the same data in the same run.
+    Drift(BenchDriftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDriftArgs {
+    /// Samples on each side.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub samples: usize,
+    /// Mean of the current sample (the reference is standard normal).
+    #[arg(long, default_value_t = 0.01)]
+    pub shift: f64,
+    /// Timed runs of each test; the best counts.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Python with scipy and Evidently; scripts/bench/drift_env.sh builds one and prints its
+    /// SIGHTLINE_DRIFT_PYTHON.
+    #[arg(long, env = "SIGHTLINE_DRIFT_PYTHON")]
+    pub python: PathBuf,
+    /// The scipy and Evidently side of the benchmark.
+    #[arg(long, default_value = "scripts/bench/drift_reference.py")]
+    pub script: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub pipeline: PipelineConfig,
     pub evaluators: sightline_evaluators::EvaluatorsConfig,
+    pub drift: DriftConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +123,57 @@ impl Default for PipelineConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DriftConfig {
+    /// Length of the tumbling windows of event time that are checked.
+    #[serde(deserialize_with = "duration")]
+    pub window: Duration,
+    /// The reference: the stretch of time just before each window...
+    #[serde(deserialize_with = "duration")]
+    pub trailing: Duration,
+    /// ...or a pinned baseline by name, from `baselines_dir`.
+    pub baseline: Option<String>,
+    pub baselines_dir: std::path::PathBuf,
+    /// How long after a window ends its late events may still arrive; it is checked after that.
+    #[serde(deserialize_with = "duration")]
+    pub lateness: Duration,
+    /// How often the monitor looks for windows to check.
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+    /// No verdict for a feature with fewer values than this on either side.
+    pub min_samples: usize,
+    /// Share of drifted features at which a model has drifted.
+    pub share: f64,
+    /// Drifted windows in a row before a drift is worth an alert.
+    pub consecutive: u32,
+    /// Address for the monitor's /metrics.
+    pub listen: String,
+    /// Per feature: "auto", "all", or test names, such as `latency_ms = ["ks", "psi"]`.
+    pub tests: BTreeMap<String, Vec<String>>,
+    /// Per test: its threshold, such as `ks = 0.01`.
+    pub thresholds: BTreeMap<String, f64>,
+}
+
+impl Default for DriftConfig {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(3600),
+            trailing: Duration::from_secs(24 * 3600),
+            baseline: None,
+            baselines_dir: "sightline-baselines".into(),
+            lateness: Duration::from_secs(60),
+            interval: Duration::from_secs(10),
+            min_samples: 30,
+            share: 0.5,
+            consecutive: 3,
+            listen: "127.0.0.1:9465".into(),
+            tests: BTreeMap::new(),
+            thresholds: BTreeMap::new(),
+        }
+    }
+}
+
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
     crate::duration::parse(&text).map_err(serde::de::Error::custom)
@@ -183,6 +235,7 @@ impl Config {
             bail!("kafka.partitions must be at least 1");
         }
         self.evaluators.validate()?;
+        self.drift.validate()?;
         if let Some(url) = &self.clickhouse.url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -198,6 +251,75 @@ impl Config {
             bail!("clickhouse.database must be letters, digits and underscores, got {db:?}");
         }
         Ok(())
+    }
+}
+
+impl DriftConfig {
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.window.as_millis() % 1000 != 0 || self.window.is_zero() {
+            bail!(
+                "drift.window must be a whole number of seconds, got {:?}",
+                self.window
+            );
+        }
+        if self.trailing.is_zero() || self.interval.is_zero() {
+            bail!("drift.trailing and drift.interval must be longer than 0s");
+        }
+        if !(0.0..=1.0).contains(&self.share) {
+            bail!("drift.share must be between 0 and 1, got {}", self.share);
+        }
+        if self.consecutive == 0 {
+            bail!("drift.consecutive must be at least 1");
+        }
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "drift.listen must be an address such as 127.0.0.1:9465, got {:?}",
+                self.listen
+            );
+        }
+        self.compare_config()?;
+        self.features()?;
+        Ok(())
+    }
+
+    /// The thresholds and sample minimum as the drift tests take them.
+    pub fn compare_config(&self) -> anyhow::Result<sightline_drift::CompareConfig> {
+        let mut thresholds = Vec::new();
+        for (test, value) in &self.thresholds {
+            let test: sightline_drift::Test = test
+                .parse()
+                .map_err(|e| anyhow::anyhow!("drift.thresholds: {e}"))?;
+            thresholds.push((test, *value));
+        }
+        Ok(sightline_drift::CompareConfig {
+            min_samples: self.min_samples,
+            thresholds,
+            ..sightline_drift::CompareConfig::default()
+        })
+    }
+
+    /// The default features with the configured test choices.
+    pub fn features(&self) -> anyhow::Result<Vec<sightline_drift::monitor::Feature>> {
+        let mut features = sightline_drift::monitor::default_features();
+        for (name, tests) in &self.tests {
+            let feature = features.iter_mut().find(|f| &f.name == name).with_context(|| {
+                format!("drift.tests: no feature {name:?}; the features are latency_ms, input_tokens, output_tokens, cost_nusd, toxicity, response_length, finish_reason, model_version and error_class")
+            })?;
+            feature.tests = match tests.as_slice() {
+                [one] if one == "auto" => sightline_drift::Choice::Auto,
+                [one] if one == "all" => sightline_drift::Choice::All,
+                names => sightline_drift::Choice::Only(
+                    names
+                        .iter()
+                        .map(|n| {
+                            n.parse()
+                                .map_err(|e| anyhow::anyhow!("drift.tests.{name}: {e}"))
+                        })
+                        .collect::<anyhow::Result<_>>()?,
+                ),
+            };
+        }
+        Ok(features)
     }
 }
 

@@ -3,9 +3,11 @@
 mod bench;
 mod cli;
 mod config;
+mod drift;
 mod duration;
 mod eval;
 mod kafka_admin;
+mod monitor;
 mod pipeline;
 mod produce;
 mod signals;
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{Cli, Command},
+    cli::{BaselineCommand, Cli, Command, DriftCommand},
     config::Config,
 };
 
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Command::Demo | Command::Monitor | Command::Api | Command::Infer = cli.command {
+    if let Command::Demo | Command::Api | Command::Infer = cli.command {
         eprintln!("sightline {}: not built yet", cli.command.name());
         return ExitCode::from(2);
     }
@@ -46,8 +48,10 @@ fn main() -> ExitCode {
 /// Settings come from the config layers, then the subcommand's own flags, and are checked before
 /// anything connects.
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Validate(args) = &cli.command {
-        return validate::run(args);
+    match &cli.command {
+        Command::Validate(args) => return validate::run(args),
+        Command::Drift(DriftCommand::Compare(args)) => return drift::compare(args),
+        _ => {}
     }
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
@@ -71,6 +75,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => {
             config.validate()?;
             eval::run(&args, &config)
+        }
+        Command::Monitor(args) => {
+            args.apply(&mut config);
+            config.validate()?;
+            monitor::run(&args, &config)
+        }
+        Command::Drift(DriftCommand::Baseline(BaselineCommand::Create(args))) => {
+            args.store.apply(&mut config);
+            config.validate()?;
+            monitor::baseline::create(&args, &config)
         }
         other => unreachable!("{} is answered before settings load", other.name()),
     }

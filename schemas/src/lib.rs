@@ -4,6 +4,7 @@
 //! This crate is the bottom of the workspace and depends on no other Sightline crate.
 
 pub mod decode;
+pub mod drift_reports;
 pub mod evaluate;
 pub mod evaluations;
 pub mod event;

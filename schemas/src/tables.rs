@@ -4,7 +4,7 @@
 
 use arrow::{array::RecordBatch, datatypes::SchemaRef};
 
-use crate::{evaluations, llm_events, side_tables};
+use crate::{drift_reports, evaluations, llm_events, side_tables};
 
 /// A table of the data model. Names are part of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,7 +37,8 @@ impl Table {
             Self::Evaluations => Some(evaluations::evaluations_schema()),
             Self::Feedback => Some(side_tables::feedback_schema()),
             Self::DeadLetters => Some(side_tables::dead_letters_schema()),
-            Self::DriftReports | Self::AlertEvents | Self::WebhookDeliveries => None,
+            Self::DriftReports => Some(drift_reports::drift_reports_schema()),
+            Self::AlertEvents | Self::WebhookDeliveries => None,
         }
     }
 

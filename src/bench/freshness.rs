@@ -54,7 +54,7 @@ pub async fn measure(
         sink.send(&event).await?;
         if matches!(event.kind(), EventKind::Response | EventKind::Completion) {
             completing += 1;
-            if completing % SAMPLE_EVERY == 0 {
+            if completing.is_multiple_of(SAMPLE_EVERY) {
                 lock(&pending).insert(event.header.request_id.clone(), Instant::now());
             }
         }

@@ -210,7 +210,7 @@ async fn publish_backlog(
 /// time since the first row was stored, and the worker's resident memory at each tenth of the way.
 async fn wait_for_rows(
     worker: &mut Worker,
-    log: &std::path::PathBuf,
+    log: &std::path::Path,
     ch: &Http,
     database: &str,
     expected: &Expected,

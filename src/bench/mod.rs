@@ -3,6 +3,7 @@
 
 mod baselines;
 mod clickhouse;
+mod drift;
 mod events;
 mod freshness;
 mod ingest;
@@ -17,5 +18,6 @@ pub fn run(which: BenchCommand, config: &Config) -> anyhow::Result<ExitCode> {
     match which {
         BenchCommand::Ingest(args) => ingest::run(args, config),
         BenchCommand::Toxicity(args) => toxicity::run(&args, config),
+        BenchCommand::Drift(args) => drift::run(&args),
     }
 }

@@ -1,7 +1,7 @@
 //! The pipeline under test: a `sightline pipeline` child process, so its memory is its own.
 
 use std::{
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
 };
 
@@ -62,7 +62,7 @@ impl Worker {
     }
 
     /// Fails if the worker has died, pointing at its log.
-    pub fn check_alive(&mut self, log: &PathBuf) -> anyhow::Result<()> {
+    pub fn check_alive(&mut self, log: &Path) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {
             bail!(
                 "the pipeline worker exited with {status}; see {}",

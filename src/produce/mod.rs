@@ -43,7 +43,24 @@ pub fn run(args: ProduceArgs, config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         Vec::new()
     };
-    let traffic = Traffic::new(args.seed, start, toxic, args.toxic_share);
+    let drift_from = args
+        .drift_at
+        .as_deref()
+        .map(|at| match crate::duration::parse(at) {
+            Ok(after) => Ok(start.millis() + after.as_millis() as i64),
+            Err(_) => Timestamp::parse_rfc3339(at)
+                .map(|t| t.millis())
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "--drift-at {at:?}: expected an RFC 3339 time or a duration such as 10m"
+                    )
+                }),
+        })
+        .transpose()?;
+    let mut traffic = Traffic::new(args.seed, start, toxic, args.toxic_share);
+    if let Some(at) = drift_from {
+        traffic.drift_from(at);
+    }
     let mut kafka = config.kafka.clone();
     if args.brokers.is_some() {
         kafka.brokers.clone_from(&args.brokers);

@@ -35,6 +35,8 @@ pub struct Traffic {
     toxic_share: f64,
     deployments: WeightedIndex<u32>,
     errors: WeightedIndex<u32>,
+    /// Event time from which traffic drifts (slower, longer answers), if it does.
+    drift_from_ms: Option<i64>,
 }
 
 impl Traffic {
@@ -50,7 +52,19 @@ impl Traffic {
             toxic_share,
             deployments: WeightedIndex::new(DEPLOYMENTS.iter().map(|d| d.weight)).expect("weights"),
             errors: WeightedIndex::new(ERRORS.iter().map(|e| e.2)).expect("weights"),
+            drift_from_ms: None,
         }
+    }
+
+    /// From event time `at_ms` on, latency is 2.5 times as long and outputs 2.5 times as many
+    /// tokens: the kind of change a new model version or a new prompt template brings.
+    pub fn drift_from(&mut self, at_ms: i64) {
+        self.drift_from_ms = Some(at_ms);
+    }
+
+    fn drifted(&self) -> bool {
+        self.drift_from_ms
+            .is_some_and(|at| self.clock_ms as i64 >= at)
     }
 
     fn id(&mut self, hex_digits: usize) -> String {
@@ -265,8 +279,9 @@ impl Traffic {
             .get("max_tokens")
             .and_then(|v| v.as_u64())
             .unwrap_or(1024);
-        let output_tokens = sample_tokens(&mut self.rng, 180.0, 0.8, 1, max_tokens);
-        let mut latency = LogNormal::new(d.median_latency_ms.ln(), 0.5)
+        let drift = if self.drifted() { 2.5 } else { 1.0 };
+        let output_tokens = sample_tokens(&mut self.rng, 180.0 * drift, 0.8, 1, max_tokens);
+        let mut latency = LogNormal::new((d.median_latency_ms * drift).ln(), 0.5)
             .expect("lognormal")
             .sample(&mut self.rng);
         // Roughly one call in fifty hits a slow path: a cold cache, a retry upstream, a long queue.

@@ -173,7 +173,7 @@ pub fn luhn_valid(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A card: 13 to 19 digits, an issuer prefix, and a valid Luhn check digit.

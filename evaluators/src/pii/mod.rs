@@ -118,7 +118,7 @@ impl PiiEvaluator {
             match &self.key {
                 Some(key) => {
                     let mut mac = key.clone();
-                    mac.update(text[f.start..f.end].as_bytes());
+                    mac.update(&text.as_bytes()[f.start..f.end]);
                     let digest = mac.finalize().into_bytes();
                     let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
                     out.push_str(&format!("[{kind}:{hex}]"));

@@ -25,6 +25,10 @@ fn layout(table: Table) -> Option<(SchemaRef, &'static str, &'static str)> {
         Table::LlmEvents | Table::Feedback => ("event_id", "ingested_at"),
         Table::Evaluations => ("request_id, evaluator, metric", "ingested_at"),
         Table::DeadLetters => ("source, \"partition\", \"offset\"", "received_at"),
+        Table::DriftReports => (
+            "project, model, feature, test, window_start, window_end",
+            "created_at",
+        ),
         _ => return None,
     };
     Some((table.arrow_schema()?, key, version))

@@ -1,0 +1,172 @@
+//! Properties every drift test must have: a sample never drifts from itself, and a real shift is
+//! found once there is enough data. Plus the learned tests (domain classifier, PCA
+//! reconstruction) on data where the answer is known.
+
+use ndarray::Array2;
+use proptest::prelude::*;
+use rand::{SeedableRng, rngs::StdRng};
+use rand_distr::{Distribution, Normal};
+use sightline_drift::{
+    Choice, CompareConfig, Test, Values, compare,
+    stats::{ClassifierConfig, MmdConfig, PcaConfig, domain_classifier, mmd, pca::Reconstruction},
+};
+
+fn normal(n: usize, mean: f64, seed: u64) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    Normal::new(mean, 1.0)
+        .expect("valid")
+        .sample_iter(&mut rng)
+        .take(n)
+        .collect()
+}
+
+fn all_tests(values: &Values) -> Vec<sightline_drift::Outcome> {
+    compare(
+        values,
+        &values.clone(),
+        &Choice::All,
+        &CompareConfig::default(),
+    )
+    .expect("comparable")
+    .tests
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn numbers_never_drift_from_themselves(values in proptest::collection::vec(-1e6f64..1e6, 30..400)) {
+        for outcome in all_tests(&Values::Numeric(values)) {
+            prop_assert!(!outcome.drifted, "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn categories_never_drift_from_themselves(values in proptest::collection::vec("[a-e]", 30..400)) {
+        for outcome in all_tests(&Values::Categorical(values)) {
+            prop_assert!(!outcome.drifted, "{outcome:?}");
+        }
+    }
+}
+
+#[test]
+fn a_shift_is_found_with_enough_data_and_false_alarms_stay_rare() {
+    let config = CompareConfig::default();
+    for (n, expected_test) in [(800, Test::Ks), (20_000, Test::Wasserstein)] {
+        let mut false_alarms = 0;
+        for seed in 0..20 {
+            let reference = Values::Numeric(normal(n, 0.0, 3 * seed));
+            let shifted = Values::Numeric(normal(n, 0.3, 3 * seed + 1));
+            let same = Values::Numeric(normal(n, 0.0, 3 * seed + 2));
+            let found = compare(&reference, &shifted, &Choice::Auto, &config).expect("numeric");
+            assert_eq!(found.tests[0].test, expected_test);
+            assert_eq!(
+                found.drifted(),
+                Some(true),
+                "n = {n}, seed {seed}: {found:?}"
+            );
+            let quiet = compare(&reference, &same, &Choice::Auto, &config).expect("numeric");
+            false_alarms += usize::from(quiet.drifted() == Some(true));
+        }
+        // KS at p < 0.05 alarms on about 1 in 20 by design; normed Wasserstein at 0.1 hardly ever.
+        assert!(
+            false_alarms <= 3,
+            "n = {n}: {false_alarms} false alarms in 20"
+        );
+    }
+    // Ten values are below the minimum sample size: no verdict at all.
+    let few = compare(
+        &Values::Numeric(normal(10, 0.0, 4)),
+        &Values::Numeric(normal(10, 5.0, 5)),
+        &Choice::Auto,
+        &config,
+    )
+    .expect("numeric");
+    assert!(few.tests.is_empty() && few.no_verdict.is_some(), "{few:?}");
+}
+
+fn cloud(rows: usize, shift: f64, seed: u64) -> Array2<f64> {
+    let values = normal(rows * 4, 0.0, seed);
+    Array2::from_shape_vec((rows, 4), values)
+        .expect("shape")
+        .mapv(|v| v + shift)
+}
+
+#[test]
+fn domain_classifier_separates_shifted_embeddings_only() {
+    let config = ClassifierConfig::default();
+    let reference = cloud(400, 0.0, 10);
+    let shifted =
+        domain_classifier::test(reference.view(), cloud(400, 0.5, 11).view(), &config, 0.55)
+            .expect("fits");
+    assert!(shifted.drifted && shifted.statistic > 0.6, "{shifted:?}");
+    let same = domain_classifier::test(reference.view(), cloud(400, 0.0, 12).view(), &config, 0.55)
+        .expect("fits");
+    assert!(!same.drifted, "{same:?}");
+    assert!(
+        same.threshold >= 0.55,
+        "small samples raise the threshold: {same:?}"
+    );
+}
+
+#[test]
+fn domain_classifier_tells_texts_apart_by_their_words() {
+    let topics = |words: &[&str], n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{} {} request {i}",
+                    words[i % words.len()],
+                    words[(i * 7) % words.len()]
+                )
+            })
+            .collect()
+    };
+    let reference = Values::Text(topics(&["billing", "invoice", "refund", "payment"], 300));
+    let current = Values::Text(topics(&["password", "login", "account", "locked"], 300));
+    let report = compare(
+        &reference,
+        &current,
+        &Choice::Auto,
+        &CompareConfig::default(),
+    )
+    .expect("text");
+    assert_eq!(report.tests[0].test, Test::DomainClassifier);
+    assert_eq!(report.drifted(), Some(true), "{report:?}");
+}
+
+#[test]
+fn mmd_p_value_is_small_for_a_shift_and_large_without() {
+    let config = MmdConfig {
+        permutations: 100,
+        ..MmdConfig::default()
+    };
+    let reference = cloud(150, 0.0, 20);
+    let shifted = mmd::mmd(reference.view(), cloud(150, 0.6, 21).view(), &config);
+    assert!(shifted.p_value <= 0.02, "{shifted:?}");
+    let same = mmd::mmd(reference.view(), cloud(150, 0.0, 22).view(), &config);
+    assert!(same.p_value > 0.05, "{same:?}");
+}
+
+#[test]
+fn pca_reconstruction_flags_broken_correlations() {
+    // Two strongly correlated pairs: one component per pair explains most of the variance.
+    let correlated = |rows: usize, seed: u64, broken: bool| {
+        let base = cloud(rows, 0.0, seed);
+        let noise = cloud(rows, 0.0, seed + 100).mapv(|v| v * 0.1);
+        let mut m = base.clone();
+        for r in 0..rows {
+            let (a, b) = (base[[r, 0]], base[[r, 2]]);
+            m[[r, 1]] = if broken { -a } else { a } + noise[[r, 1]];
+            m[[r, 3]] = b + noise[[r, 3]];
+        }
+        m
+    };
+    let reference = correlated(5_000, 30, false);
+    let model = Reconstruction::fit(reference.view(), &PcaConfig::default()).expect("fits");
+    let normal = model.test(correlated(500, 31, false).view(), 3.0);
+    assert!(!normal.drifted, "{normal:?}");
+    let broken = model.test(correlated(500, 32, true).view(), 3.0);
+    // The marginals did not move, so no univariate test could see this.
+    assert!(broken.drifted, "{broken:?}");
+}

@@ -1,0 +1,105 @@
+//! `sightline drift baseline create|list`: pin a stretch of history as the drift reference.
+
+use std::{path::Path, process::ExitCode};
+
+use anyhow::{Context, bail};
+use sightline_drift::{
+    baseline::{Baseline, FeatureBaseline},
+    monitor::features::values,
+};
+use sightline_schemas::Timestamp;
+
+use super::{
+    parse_time,
+    rows::{Slice, Store},
+};
+use crate::{cli::BaselineCreateArgs, config::Config};
+
+/// Reference-quantile bins a baseline keeps per numeric feature.
+const BINS: usize = 10;
+
+pub fn create(args: &BaselineCreateArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    check_name(&args.name)?;
+    let (from, to) = (parse_time(&args.from)?, parse_time(&args.to)?);
+    if from >= to {
+        bail!("--from must be before --to");
+    }
+    let filter = args
+        .filter
+        .iter()
+        .map(|f| {
+            let (column, value) = f.split_once('=').with_context(|| format!("--filter {f:?}: expected COLUMN=VALUE"))?;
+            if !["project", "model", "model_version", "service", "environment", "provider"].contains(&column) {
+                bail!("--filter {f:?}: filter on project, model, model_version, service, environment or provider");
+            }
+            Ok((column.to_owned(), value.to_owned()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let features = config.drift.features()?;
+    let baseline = crate::sql::runtime()?.block_on(async {
+        let store = Store::open(config).await?;
+        let slice = Slice {
+            from_ms: from,
+            to_ms: to,
+            conditions: &filter,
+        };
+        // Every model the filter lets through, pooled: the baseline is what "normal" looked like.
+        let rows = store.features(&features, &slice).await?;
+        anyhow::ensure!(
+            rows.num_rows() > 0,
+            "no llm_events rows between {} and {} match",
+            args.from,
+            args.to
+        );
+        let kept = features
+            .iter()
+            .filter_map(|f| FeatureBaseline::of(&f.name, &values(f, &rows)?, BINS, 0))
+            .collect();
+        Ok::<_, anyhow::Error>(Baseline {
+            name: args.name.clone(),
+            created_at: Timestamp::now().millis(),
+            from,
+            to,
+            filter,
+            features: kept,
+        })
+    })?;
+    let dir = &config.drift.baselines_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{}.json", args.name));
+    std::fs::write(&path, serde_json::to_vec(&baseline)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "baseline {} saved to {}: {} features from {} rows",
+        args.name,
+        path.display(),
+        baseline.features.len(),
+        baseline.features.iter().map(|f| f.count).max().unwrap_or(0)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn load(dir: &Path, name: &str) -> anyhow::Result<Baseline> {
+    check_name(name)?;
+    let path = dir.join(format!("{name}.json"));
+    let text = std::fs::read(&path).with_context(|| {
+        format!(
+            "no baseline {name:?} in {} (create it with `sightline drift baseline create`)",
+            dir.display()
+        )
+    })?;
+    serde_json::from_slice(&text).with_context(|| format!("reading baseline {}", path.display()))
+}
+
+/// Names become file names.
+fn check_name(name: &str) -> anyhow::Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || name.starts_with('.')
+    {
+        bail!("baseline names are letters, digits, '-', '_' and '.', got {name:?}");
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! `sightline monitor`: checks each closed window of event time for drift, model by model, writes
+//! `drift_reports`, and serves the verdicts as metrics for alert rules. Also `sightline drift
+//! baseline`, which pins a reference.
+
+pub mod baseline;
+mod rows;
+
+use std::{process::ExitCode, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{Router, routing::get};
+use sightline_drift::monitor::{
+    CheckConfig, DriftMetrics, Group, Reference, Streaks, Window, check_window, closed_windows,
+};
+use sightline_schemas::Timestamp;
+
+use crate::{cli::MonitorArgs, config::Config};
+use rows::{Slice, Store, for_group};
+
+pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let drift = &config.drift;
+    let check = CheckConfig {
+        features: drift.features()?,
+        compare: drift.compare_config()?,
+        share: drift.share,
+        consecutive: drift.consecutive,
+    };
+    let baseline = drift
+        .baseline
+        .as_deref()
+        .map(|name| baseline::load(&drift.baselines_dir, name))
+        .transpose()?;
+    let window_ms = drift.window.as_millis() as i64;
+    let lateness_ms = drift.lateness.as_millis() as i64;
+    let once = match (&args.from, &args.to) {
+        (Some(from), Some(to)) => Some((parse_time(from)?, parse_time(to)?)),
+        (None, None) => None,
+        _ => anyhow::bail!("--from and --to go together"),
+    };
+    crate::sql::runtime()?.block_on(async move {
+        let mut store = Store::open(config).await?;
+        let metrics = Arc::new(DriftMetrics::default());
+        let mut monitor = Monitor {
+            check,
+            baseline,
+            trailing_ms: drift.trailing.as_millis() as i64,
+            streaks: Streaks::default(),
+            metrics: metrics.clone(),
+        };
+        if let Some((from, to)) = once {
+            for window in closed_windows(from - 1, to, window_ms) {
+                monitor.window(&mut store, window).await?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let listener = tokio::net::TcpListener::bind(&drift.listen)
+            .await
+            .with_context(|| format!("listening on {}", drift.listen))?;
+        let app = Router::new().route("/metrics", get(move || async move { metrics.render() }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        tracing::info!(listen = %drift.listen, window = ?drift.window, "monitor running");
+        // The newest window that has closed, late events included, is checked first.
+        let mut done = Timestamp::now().millis() - lateness_ms;
+        done = done.div_euclid(window_ms) * window_ms - window_ms;
+        let mut stop = std::pin::pin!(crate::signals::terminated());
+        let mut tick = tokio::time::interval(drift.interval);
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = tick.tick() => {}
+            }
+            let closed = Timestamp::now().millis() - lateness_ms;
+            for window in closed_windows(done, closed, window_ms) {
+                if let Err(e) = monitor.window(&mut store, window).await {
+                    // The store may be briefly away; the window is tried again on the next tick.
+                    tracing::warn!(error = %format!("{e:#}"), "drift check failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    break;
+                }
+                done = window.end;
+            }
+        }
+        tracing::info!("monitor stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+struct Monitor {
+    check: CheckConfig,
+    baseline: Option<sightline_drift::baseline::Baseline>,
+    trailing_ms: i64,
+    streaks: Streaks,
+    metrics: Arc<DriftMetrics>,
+}
+
+impl Monitor {
+    /// Checks every model with rows in the window and writes all its reports at once.
+    async fn window(&mut self, store: &mut Store, window: Window) -> anyhow::Result<()> {
+        let no_conditions: Vec<(String, String)> = Vec::new();
+        let conditions = self.baseline.as_ref().map_or(&no_conditions, |b| &b.filter);
+        let current = Slice {
+            from_ms: window.start,
+            to_ms: window.end,
+            conditions,
+        };
+        let mut reports = Vec::new();
+        for group in store.groups(&current).await? {
+            let narrowed = for_group(conditions, &group);
+            let mine = Slice {
+                conditions: &narrowed,
+                ..current.clone()
+            };
+            let rows = store.features(&self.check.features, &mine).await?;
+            let reference = match &self.baseline {
+                Some(b) => Reference::Baseline(b),
+                None => {
+                    let before = Slice {
+                        from_ms: window.start - self.trailing_ms,
+                        to_ms: window.start,
+                        ..mine
+                    };
+                    Reference::Trailing(store.features(&self.check.features, &before).await?)
+                }
+            };
+            let checked = check_window(
+                &group,
+                window,
+                &reference,
+                &rows,
+                &self.check,
+                &mut self.streaks,
+                Timestamp::now(),
+            );
+            log_check(&group, window, &checked);
+            self.metrics.record(&group, window.end, &checked);
+            reports.extend(checked.reports);
+        }
+        if !reports.is_empty() {
+            store.write(&reports).await?;
+        }
+        Ok(())
+    }
+}
+
+fn log_check(group: &Group, window: Window, checked: &sightline_drift::monitor::WindowCheck) {
+    let drifted: Vec<&str> = checked
+        .reports
+        .iter()
+        .filter(|r| r.drifted && r.feature != sightline_drift::monitor::DATASET_FEATURE)
+        .map(|r| r.feature.as_str())
+        .collect();
+    tracing::info!(
+        project = %group.project,
+        model = %group.model,
+        window_start = %Timestamp(window.start),
+        window_end = %Timestamp(window.end),
+        share = checked.share_drifted,
+        drifted = ?drifted,
+        run = checked.run,
+        alerting = checked.alerting,
+        skipped = checked.skipped.len(),
+        "window checked"
+    );
+}
+
+/// RFC 3339, as everywhere else in the CLI.
+pub fn parse_time(text: &str) -> anyhow::Result<i64> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .with_context(|| format!("{text:?} is not an RFC 3339 time such as 2026-01-01T00:00:00Z"))
+}

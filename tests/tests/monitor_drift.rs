@@ -1,0 +1,362 @@
+//! The drift monitor end to end: traffic that drifts at a known moment (`sightline produce
+//! --drift-at`) goes through the broker and the pipeline into ClickHouse; `sightline monitor`
+//! checks its windows against a trailing window and against a pinned baseline, and its
+//! `drift_reports` rows say where the drift began.
+
+use std::{process::Command, time::Duration};
+
+use serde_json::Value;
+use sightline_e2e::{
+    clickhouse_url,
+    pipeline::{Setup, as_messages, complete_exchanges, create_topic, publish},
+    repo_root, sightline, unique_name,
+};
+
+const START: &str = "2026-01-01T00:00:00Z";
+
+/// Events from `sightline produce`, drifting 60 s of event time after the first (200 exchanges
+/// a second, so about 12,000 exchanges before the drift and 8,000 after).
+fn drifting_events() -> Vec<Value> {
+    let file = std::env::temp_dir().join(format!("{}.ndjson", unique_name("drift")));
+    let status = Command::new(sightline())
+        .args([
+            "produce",
+            "--count",
+            "37000",
+            "--seed",
+            "11",
+            "--start",
+            START,
+            "--drift-at",
+            "60s",
+            "--out",
+        ])
+        .arg(&file)
+        .current_dir(repo_root())
+        .status()
+        .expect("run produce");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&file).expect("events");
+    let _ = std::fs::remove_file(&file);
+    complete_exchanges(
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect(),
+    )
+}
+
+fn run(args: &[&str], setup: &Setup) {
+    let out = Command::new(sightline())
+        .args(args)
+        .args([
+            "--clickhouse",
+            &clickhouse_url(),
+            "--database",
+            &setup.database,
+        ])
+        .env(
+            "SIGHTLINE__DRIFT__BASELINES_DIR",
+            std::env::temp_dir().join(&setup.database),
+        )
+        .output()
+        .expect("run sightline");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `feature` rows of one window: (model, drifted).
+fn verdicts(setup: &Setup, window_end: &str, feature: &str, baseline: bool) -> Vec<(String, bool)> {
+    let baseline = if baseline {
+        "isNotNull(baseline)"
+    } else {
+        "isNull(baseline)"
+    };
+    setup
+        .query(&format!(
+            "SELECT model, drifted, test, n_ref, n_cur, p_value, threshold FROM drift_reports \
+             WHERE window_end = toDateTime('{window_end}', 'UTC') AND feature = '{feature}' \
+             AND test IN ('ks', 'wasserstein', 'share') AND {baseline} ORDER BY model"
+        ))
+        .into_iter()
+        .map(|row| {
+            let drifted = row["drifted"]
+                .as_u64()
+                .or_else(|| row["drifted"].as_str()?.parse().ok());
+            (
+                row["model"].as_str().unwrap_or_default().to_owned(),
+                drifted == Some(1),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitor_finds_the_injected_drift_and_writes_reports() {
+    let setup = Setup::new("drift");
+    let events = drifting_events();
+    let exchanges = events
+        .iter()
+        .filter(|e| e["kind"] != "feedback")
+        .map(|e| e["request_id"].as_str().unwrap_or_default())
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64;
+    create_topic(&setup.topic, 3).await;
+    let _worker = setup.start_worker_with_env(
+        &[],
+        &[("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\", \"cost\"]")],
+    );
+    publish(&setup.topic, &as_messages(&events)).await;
+    setup.wait_for_count(
+        "SELECT count() FROM llm_events",
+        exchanges,
+        Duration::from_secs(240),
+    );
+
+    // Windows of 20 s, each against the 20 s before it: [20, 40) and [40, 60) are quiet, [60, 80)
+    // is the first drifted one, and [80, 100) compares drifted traffic with drifted traffic.
+    run(
+        &[
+            "monitor",
+            "--window",
+            "20s",
+            "--trailing",
+            "20s",
+            "--from",
+            START,
+            "--to",
+            "2026-01-01T00:01:40Z",
+        ],
+        &setup,
+    );
+    let latency = |end: &str| verdicts(&setup, end, "latency_ms", false);
+    let quiet: Vec<bool> = [
+        latency("2026-01-01 00:00:40"),
+        latency("2026-01-01 00:01:00"),
+    ]
+    .concat()
+    .into_iter()
+    .map(|(_, d)| d)
+    .collect();
+    assert!(
+        quiet.len() >= 10,
+        "a latency verdict per model in the quiet windows: {quiet:?}"
+    );
+    // KS at p < 0.05 raises a false alarm about once in twenty.
+    assert!(
+        quiet.iter().filter(|d| **d).count() <= 2,
+        "quiet windows: {quiet:?}"
+    );
+    let first = latency("2026-01-01 00:01:20");
+    assert!(
+        first.len() >= 5 && first.iter().all(|(_, d)| *d),
+        "the first drifted window: {first:?}"
+    );
+    let after = latency("2026-01-01 00:01:40");
+    assert!(
+        after.iter().filter(|(_, d)| *d).count() <= 2,
+        "drifted against drifted: {after:?}"
+    );
+    for feature in ["output_tokens", "cost_nusd"] {
+        let rows = verdicts(&setup, "2026-01-01 00:01:20", feature, false);
+        assert!(
+            rows.iter().filter(|(_, d)| *d).count() * 2 > rows.len(),
+            "{feature}: {rows:?}"
+        );
+    }
+    let report = setup.query(
+        "SELECT test, n_ref, n_cur, p_value, threshold, statistic FROM drift_reports \
+         WHERE feature = 'latency_ms' AND test = 'ks' AND window_end = toDateTime('2026-01-01 00:01:20', 'UTC') LIMIT 1",
+    );
+    let row = &report[0];
+    assert_eq!(row["threshold"].as_f64(), Some(0.05));
+    assert!(row["p_value"].as_f64().is_some_and(|p| p < 0.05), "{row}");
+    let psi = setup.count(
+        "SELECT count() FROM drift_reports WHERE feature = 'latency_ms' AND test = 'psi' \
+         AND window_end = toDateTime('2026-01-01 00:01:20', 'UTC')",
+    );
+    assert!(psi >= 5, "PSI beside the chosen test");
+    let shares = verdicts(&setup, "2026-01-01 00:01:20", "*", false);
+    assert!(!shares.is_empty(), "a dataset-level row per model");
+
+    // A baseline of one model's first minute: the window inside it is quiet, every window after
+    // the drift is not, and the monitor checks only that model.
+    run(
+        &[
+            "drift",
+            "baseline",
+            "create",
+            "--name",
+            "calm",
+            "--from",
+            START,
+            "--to",
+            "2026-01-01T00:01:00Z",
+            "--filter",
+            "model=gpt-4o-mini",
+        ],
+        &setup,
+    );
+    run(
+        &[
+            "monitor",
+            "--window",
+            "20s",
+            "--baseline",
+            "calm",
+            "--from",
+            "2026-01-01T00:00:40Z",
+            "--to",
+            "2026-01-01T00:01:40Z",
+        ],
+        &setup,
+    );
+    let against = |end: &str| verdicts(&setup, end, "latency_ms", true);
+    let model = |rows: &[(String, bool)]| rows.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>();
+    let quiet = against("2026-01-01 00:01:00");
+    assert_eq!(model(&quiet), ["gpt-4o-mini"], "{quiet:?}");
+    assert!(!quiet[0].1, "inside the baseline's own stretch: {quiet:?}");
+    for end in ["2026-01-01 00:01:20", "2026-01-01 00:01:40"] {
+        let rows = against(end);
+        assert_eq!(model(&rows), ["gpt-4o-mini"], "{rows:?}");
+        assert!(rows[0].1, "against the baseline, {end}: {rows:?}");
+    }
+    let named = setup.count("SELECT count() FROM drift_reports WHERE baseline = 'calm'");
+    assert!(named > 0);
+}
+
+/// Embedded mode: the same check over the Parquet store, and the reports land there too.
+#[test]
+fn embedded_monitor_writes_reports_to_the_parquet_store() {
+    let data_dir = std::env::temp_dir()
+        .join(unique_name("drift-embedded"))
+        .display()
+        .to_string();
+    let listen = format!(
+        "127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port()
+    );
+    let mut worker = Command::new(sightline())
+        .args([
+            "pipeline",
+            "--embedded",
+            "--data-dir",
+            &data_dir,
+            "--listen",
+            &listen,
+        ])
+        .env("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\", \"cost\"]")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the embedded pipeline");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "pipeline did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let produce = Command::new(sightline())
+        .args(["produce", "--http", &format!("http://{listen}/v1/events")])
+        .args([
+            "--count",
+            "37000",
+            "--seed",
+            "11",
+            "--start",
+            START,
+            "--drift-at",
+            "60s",
+        ])
+        .current_dir(repo_root())
+        .output()
+        .expect("run produce");
+    assert!(
+        produce.status.success(),
+        "{}",
+        String::from_utf8_lossy(&produce.stderr)
+    );
+    let rows = drifting_events()
+        .iter()
+        .filter(|e| matches!(e["kind"].as_str(), Some("completion" | "response")))
+        .count() as u64;
+    let sql = |query: &str| -> Vec<Value> {
+        let out = Command::new(sightline())
+            .args([
+                "sql",
+                "--embedded",
+                "--data-dir",
+                &data_dir,
+                "--format",
+                "json",
+                query,
+            ])
+            .output()
+            .expect("run sightline sql");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let n = sql("SELECT count(*) AS n FROM llm_events")
+            .first()
+            .and_then(|r| r["n"].as_u64());
+        if n == Some(rows) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "stored {n:?} of {rows} rows"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    let out = Command::new(sightline())
+        .args([
+            "monitor",
+            "--embedded",
+            "--data-dir",
+            &data_dir,
+            "--window",
+            "20s",
+            "--trailing",
+            "20s",
+        ])
+        .args(["--from", START, "--to", "2026-01-01T00:01:20Z"])
+        .output()
+        .expect("run the monitor");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = worker.kill();
+
+    let latency = |window_end_ms: i64| -> Vec<bool> {
+        sql(&format!(
+            "SELECT drifted FROM drift_reports WHERE feature = 'latency_ms' AND test IN ('ks', 'wasserstein') \
+             AND CAST(window_end AS BIGINT) = {window_end_ms}"
+        ))
+        .iter()
+        .map(|r| r["drifted"].as_u64() == Some(1))
+        .collect()
+    };
+    // 2026-01-01T00:01:00Z and 00:01:20Z in milliseconds.
+    let (quiet, drifted) = (latency(1_767_225_660_000), latency(1_767_225_680_000));
+    assert!(
+        quiet.len() >= 5 && quiet.iter().filter(|d| **d).count() <= 1,
+        "quiet window: {quiet:?}"
+    );
+    assert!(
+        drifted.len() >= 5 && drifted.iter().all(|d| *d),
+        "drifted window: {drifted:?}"
+    );
+}
