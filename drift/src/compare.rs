@@ -7,9 +7,11 @@ use serde::Serialize;
 use crate::{
     baseline::{FeatureBaseline, Histogram},
     feature::{Kind, Values, as_categories, kind},
-    sample::Sorted,
     stats::{
-        ClassifierConfig, MmdConfig, Outcome, Test, bins::CategoryCounts, bins::QuantileBins,
+        ClassifierConfig, MmdConfig, Outcome, Test,
+        binned::{Pair, Side},
+        bins::CategoryCounts,
+        bins::QuantileBins,
         chi_square, domain_classifier, jensen_shannon, ks, mmd, psi, wasserstein, z_test,
     },
 };
@@ -172,13 +174,11 @@ fn compare_inner(
     if std::mem::discriminant(reference) != std::mem::discriminant(current) {
         return Err(CompareError::Mismatch);
     }
-    let sorted = match (reference, current) {
-        (Values::Numeric(r), Values::Numeric(c)) => {
-            Some((Sorted::new(r.clone()), Sorted::new(c.clone())))
-        }
+    let pair = match (reference, current) {
+        (Values::Numeric(r), Values::Numeric(c)) => Some(Pair::new(r.clone(), c.clone())),
         _ => None,
     };
-    let kind = kind(reference, sorted.as_ref().map(|(r, _)| r));
+    let kind = kind(reference);
     let n_ref = baseline.map_or(reference.len(), |b| b.count as usize);
     let n_cur = current.len();
     let tests = tests_for(kind, n_ref, choice, config);
@@ -207,7 +207,7 @@ fn compare_inner(
         reference,
         histogram,
         current,
-        sorted: sorted.as_ref(),
+        pair: pair.as_ref(),
         kind,
         config,
     };
@@ -223,7 +223,7 @@ struct Inputs<'a> {
     /// A baseline's histogram over all its rows, used instead of one made from `reference`.
     histogram: Option<&'a Histogram>,
     current: &'a Values,
-    sorted: Option<&'a (Sorted, Sorted)>,
+    pair: Option<&'a Pair>,
     kind: Kind,
     config: &'a CompareConfig,
 }
@@ -232,14 +232,8 @@ impl Inputs<'_> {
     fn run(&self, test: Test) -> Result<Outcome, CompareError> {
         let threshold = self.config.threshold(test);
         Ok(match test {
-            Test::Ks => {
-                let (r, c) = self.numeric();
-                ks::test(r, c, threshold)
-            }
-            Test::Wasserstein => {
-                let (r, c) = self.numeric();
-                wasserstein::test(r, c, threshold)
-            }
+            Test::Ks => ks::test(self.numeric(), threshold),
+            Test::Wasserstein => wasserstein::test(self.numeric(), threshold),
             Test::Psi => {
                 let (r, c) = self.histograms();
                 psi::test(&r, &c, threshold)
@@ -280,30 +274,30 @@ impl Inputs<'_> {
         })
     }
 
-    fn numeric(&self) -> (&Sorted, &Sorted) {
-        let (r, c) = self.sorted.expect("numeric tests run on numeric features");
-        (r, c)
+    fn numeric(&self) -> &Pair {
+        self.pair.expect("numeric tests run on numeric features")
     }
 
     /// Reference-quantile bins for a continuous feature, the categories (and the unseen bucket)
     /// for any other.
     fn histograms(&self) -> (Vec<u64>, Vec<u64>) {
-        match (self.histogram, self.sorted) {
-            (Some(Histogram::Bins { edges, counts }), Some((_, c))) => {
-                return (
-                    counts.clone(),
-                    QuantileBins::from_edges(edges.clone()).counts(c),
-                );
+        match (self.histogram, self.pair) {
+            (Some(Histogram::Bins { edges, counts }), Some(pair)) => {
+                let bins = QuantileBins::from_edges(edges.clone());
+                return (counts.clone(), pair.counts(&bins, Side::Current));
             }
             (Some(Histogram::Categories { categories, counts }), _) => {
                 let c = as_categories(self.current).unwrap_or_default();
-                return CategoryCounts::against(categories, counts, &c).with_unseen();
+                return CategoryCounts::against(categories, counts, &c[..]).with_unseen();
             }
             _ => {}
         }
-        if let (Kind::Continuous, Some((r, c))) = (self.kind, self.sorted) {
-            let bins = QuantileBins::of(r, self.config.psi_bins);
-            return (bins.counts(r), bins.counts(c));
+        if let (Kind::Continuous, Some(pair)) = (self.kind, self.pair) {
+            let bins = pair.quantile_bins(self.config.psi_bins);
+            return (
+                pair.counts(&bins, Side::Reference),
+                pair.counts(&bins, Side::Current),
+            );
         }
         let r = as_categories(self.reference).unwrap_or_default();
         let c = as_categories(self.current).unwrap_or_default();

@@ -2,7 +2,7 @@
 
 use ndarray::Array2;
 
-use crate::{embed::hashed_bag_of_words, sample::Sorted};
+use crate::embed::hashed_bag_of_words;
 
 /// Values of one feature in one window or baseline.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,21 +57,14 @@ pub enum Kind {
 /// Numeric features with at most this many distinct reference values are treated as categories.
 pub const LOW_CARDINALITY: usize = 5;
 
-/// The kind of a feature from its reference values; numeric ones take their sorted values so
-/// they are sorted once.
-pub fn kind(reference: &Values, sorted: Option<&Sorted>) -> Kind {
+/// The kind of a feature from its reference values.
+pub fn kind(reference: &Values) -> Kind {
     match reference {
-        Values::Numeric(v) => {
-            let distinct = match sorted {
-                Some(sorted) => sorted.distinct_up_to(LOW_CARDINALITY),
-                None => Sorted::new(v.clone()).distinct_up_to(LOW_CARDINALITY),
-            };
-            match distinct {
-                2 => Kind::Binary,
-                d if d > LOW_CARDINALITY => Kind::Continuous,
-                _ => Kind::Categorical,
-            }
-        }
+        Values::Numeric(v) => match distinct_up_to(v, LOW_CARDINALITY) {
+            2 => Kind::Binary,
+            d if d > LOW_CARDINALITY => Kind::Continuous,
+            _ => Kind::Categorical,
+        },
         Values::Categorical(v) => {
             let mut distinct: Vec<&String> = v.iter().collect();
             distinct.sort_unstable();
@@ -85,6 +78,22 @@ pub fn kind(reference: &Values, sorted: Option<&Sorted>) -> Kind {
         Values::Text(_) => Kind::Text,
         Values::Embedding(_) => Kind::Embedding,
     }
+}
+
+/// Distinct finite values, counted up to `limit + 1` (enough to tell "more than limit"), so a
+/// continuous feature stops the scan within its first few values.
+fn distinct_up_to(values: &[f64], limit: usize) -> usize {
+    let mut seen: Vec<f64> = Vec::with_capacity(limit + 1);
+    for &v in values.iter().filter(|v| v.is_finite()) {
+        let v = v + 0.0; // -0 and 0 are one value
+        if !seen.contains(&v) {
+            seen.push(v);
+            if seen.len() > limit {
+                break;
+            }
+        }
+    }
+    seen.len()
 }
 
 /// Category labels for a numeric feature treated as categorical; `-0` and `0` are one category.

@@ -45,14 +45,11 @@ impl Sorted {
         let position = q.clamp(0.0, 1.0) * (n - 1) as f64;
         let lower = position.floor() as usize;
         let upper = (lower + 1).min(n - 1);
-        let fraction = position - lower as f64;
-        let (a, b) = (self.values[lower], self.values[upper]);
-        // numpy's `_lerp`: the form chosen by the side of 0.5 keeps the ends exact.
-        if fraction >= 0.5 {
-            b - (b - a) * (1.0 - fraction)
-        } else {
-            a + (b - a) * fraction
-        }
+        lerp(
+            self.values[lower],
+            self.values[upper],
+            position - lower as f64,
+        )
     }
 
     pub fn mean(&self) -> f64 {
@@ -65,21 +62,14 @@ impl Sorted {
         let squares: f64 = self.values.iter().map(|v| (v - mean) * (v - mean)).sum();
         (squares / self.values.len() as f64).sqrt()
     }
+}
 
-    /// Distinct values, up to `limit + 1` of them (enough to tell "more than limit").
-    pub fn distinct_up_to(&self, limit: usize) -> usize {
-        let mut distinct = 0;
-        let mut previous = None;
-        for &v in &self.values {
-            if previous != Some(v) {
-                distinct += 1;
-                if distinct > limit {
-                    break;
-                }
-                previous = Some(v);
-            }
-        }
-        distinct
+/// numpy's `_lerp`: the form chosen by the side of 0.5 keeps the ends exact.
+pub(crate) fn lerp(a: f64, b: f64, fraction: f64) -> f64 {
+    if fraction >= 0.5 {
+        b - (b - a) * (1.0 - fraction)
+    } else {
+        a + (b - a) * fraction
     }
 }
 

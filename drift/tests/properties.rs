@@ -7,8 +7,15 @@ use proptest::prelude::*;
 use rand::{SeedableRng, rngs::StdRng};
 use rand_distr::{Distribution, Normal};
 use sightline_drift::{
-    Choice, CompareConfig, Test, Values, compare,
-    stats::{ClassifierConfig, MmdConfig, PcaConfig, domain_classifier, mmd, pca::Reconstruction},
+    Choice, CompareConfig, Sorted, Test, Values, compare,
+    stats::{
+        ClassifierConfig, MmdConfig, PcaConfig,
+        binned::{Pair, Side},
+        bins::QuantileBins,
+        domain_classifier, ks, mmd,
+        pca::Reconstruction,
+        wasserstein,
+    },
 };
 
 fn normal(n: usize, mean: f64, seed: u64) -> Vec<f64> {
@@ -46,6 +53,36 @@ proptest! {
         for outcome in all_tests(&Values::Categorical(values)) {
             prop_assert!(!outcome.drifted, "{outcome:?}");
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The binned path (buckets, sorting only where order inside a bucket matters) gives what
+    /// merging the sorted samples gives, with ties, signed zeros and far outliers.
+    #[test]
+    fn binned_equals_merged(
+        a in proptest::collection::vec(prop_oneof![-50i32..50, Just(0)], 1..300),
+        b in proptest::collection::vec(prop_oneof![-50i32..50, Just(0)], 1..300),
+        scale in prop_oneof![Just(1.0), Just(0.001), Just(1e6)],
+        outlier in prop_oneof![Just(None), Just(Some(1e12)), Just(Some(-1e9))],
+    ) {
+        let to_f = |v: &[i32]| -> Vec<f64> { v.iter().map(|&x| if x == 0 { -0.0 } else { x as f64 * scale }).collect() };
+        let (mut ra, rb) = (to_f(&a), to_f(&b));
+        ra.extend(outlier);
+        let pair = Pair::new(ra.clone(), rb.clone());
+        let (sa, sb) = (Sorted::new(ra.clone()), Sorted::new(rb.clone()));
+        let merged = ks::ks_2samp(&sa, &sb);
+        let binned = pair.ks();
+        prop_assert_eq!(binned.statistic, merged.statistic);
+        prop_assert_eq!(binned.p_value, merged.p_value);
+        let (w1, w2) = (pair.wasserstein(), wasserstein::distance(&sa, &sb));
+        prop_assert!((w1 - w2).abs() <= 1e-9 * w2.abs().max(1e-300) + 1e-9 * scale, "{} vs {}", w1, w2);
+        let bins = QuantileBins::of(&sa, 10);
+        prop_assert_eq!(&pair.quantile_bins(10), &bins);
+        prop_assert_eq!(pair.counts(&bins, Side::Reference), bins.counts(&sa));
+        prop_assert_eq!(pair.counts(&bins, Side::Current), bins.counts(&sb));
     }
 }
 

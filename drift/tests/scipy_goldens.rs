@@ -7,6 +7,7 @@ use sightline_drift::{
     Sorted,
     stats::{
         MmdConfig,
+        binned::{Pair, Side},
         bins::{CategoryCounts, QuantileBins},
         chi_square, jensen_shannon, ks, mmd, psi, wasserstein, z_test,
     },
@@ -64,61 +65,58 @@ fn close(name: &str, what: &str, got: f64, want: &Value, tolerance: f64) {
     );
 }
 
-fn numeric_cases() -> Vec<(String, Value, Sorted, Sorted)> {
+fn numeric_cases() -> Vec<(String, Value, Sorted, Sorted, Pair)> {
     goldens()["numeric"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|case| {
             let name = case["name"].as_str().unwrap_or_default().to_owned();
-            let reference = Sorted::new(numeric(&case["reference"]));
-            let current = Sorted::new(numeric(&case["current"]));
-            (name, case.clone(), reference, current)
+            let (r, c) = (numeric(&case["reference"]), numeric(&case["current"]));
+            let pair = Pair::new(r.clone(), c.clone());
+            (name, case.clone(), Sorted::new(r), Sorted::new(c), pair)
         })
         .collect()
 }
 
-/// D within 1e-9, p within 1e-9 where scipy computes it exactly and 1e-6 where asymptotically.
+/// D within 1e-9, p within 1e-9 where scipy computes it exactly and 1e-6 where asymptotically;
+/// both the merge of sorted samples and the binned path the monitor runs.
 #[test]
 fn ks_matches_scipy() {
-    for (name, case, reference, current) in numeric_cases() {
-        let result = ks::ks_2samp(&reference, &current);
+    for (name, case, reference, current, pair) in numeric_cases() {
         let exact = case["ks"]["exact"].as_bool().unwrap_or(false);
-        assert_eq!(result.exact, exact, "{name}: exact mode");
         let tolerance = if exact { 1e-9 } else { 1e-6 };
-        close(
-            &name,
-            "KS D",
-            result.statistic,
-            &case["ks"]["statistic"],
-            1e-9,
-        );
-        close(
-            &name,
-            "KS p",
-            result.p_value,
-            &case["ks"]["p_value"],
-            tolerance,
-        );
+        for (path, result) in [
+            ("merged", ks::ks_2samp(&reference, &current)),
+            ("binned", pair.ks()),
+        ] {
+            assert_eq!(result.exact, exact, "{name}, {path}: exact mode");
+            let (d, p) = (format!("{path} KS D"), format!("{path} KS p"));
+            close(&name, &d, result.statistic, &case["ks"]["statistic"], 1e-9);
+            close(&name, &p, result.p_value, &case["ks"]["p_value"], tolerance);
+        }
     }
 }
 
 #[test]
 fn distances_match_scipy() {
-    for (name, case, reference, current) in numeric_cases() {
+    for (name, case, reference, current, pair) in numeric_cases() {
         let name = name.as_str();
+        let raw = &case["wasserstein"]["raw"];
         close(
             name,
-            "Wasserstein",
+            "merged Wasserstein",
             wasserstein::distance(&reference, &current),
-            &case["wasserstein"]["raw"],
+            raw,
             1e-9,
         );
-        let outcome = wasserstein::test(&reference, &current, 0.1);
+        let outcome = wasserstein::test(&pair, 0.1);
+        close(name, "binned Wasserstein", outcome.statistic, raw, 1e-9);
+        let normed = outcome.normed.unwrap_or(f64::NAN);
         close(
             name,
             "normed Wasserstein",
-            outcome.normed.unwrap_or(f64::NAN),
+            normed,
             &case["wasserstein"]["normed"],
             1e-9,
         );
@@ -132,6 +130,18 @@ fn distances_match_scipy() {
             jensen_shannon::distance(&r, &c),
             &case["jensenshannon"],
             1e-9,
+        );
+        let binned = pair.quantile_bins(10);
+        assert_eq!(binned, bins, "{name}: binned quantile edges");
+        assert_eq!(
+            pair.counts(&binned, Side::Reference),
+            r,
+            "{name}: binned reference counts"
+        );
+        assert_eq!(
+            pair.counts(&binned, Side::Current),
+            c,
+            "{name}: binned current counts"
         );
     }
 }

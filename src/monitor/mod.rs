@@ -143,22 +143,16 @@ impl Monitor {
 }
 
 fn log_check(group: &Group, window: Window, checked: &sightline_drift::monitor::WindowCheck) {
-    let drifted: Vec<&str> = checked
-        .reports
-        .iter()
-        .filter(|r| r.drifted && r.feature != sightline_drift::monitor::DATASET_FEATURE)
-        .map(|r| r.feature.as_str())
-        .collect();
     tracing::info!(
         project = %group.project,
         model = %group.model,
         window_start = %Timestamp(window.start),
         window_end = %Timestamp(window.end),
         share = checked.share_drifted,
-        drifted = ?drifted,
+        drifted = ?checked.drifted,
         run = checked.run,
         alerting = checked.alerting,
-        skipped = checked.skipped.len(),
+        no_verdict = checked.skipped.len(),
         "window checked"
     );
 }

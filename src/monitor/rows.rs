@@ -22,9 +22,10 @@ use sightline_storage::{
 use crate::config::Config;
 
 pub enum Store {
+    // Boxed: one store lives per process, and the client is far larger than the embedded one.
     Clickhouse {
-        ch: Clickhouse,
-        sink: ClickhouseSink,
+        ch: Box<Clickhouse>,
+        sink: Box<ClickhouseSink>,
     },
     Embedded(ParquetStore),
 }
@@ -55,7 +56,10 @@ impl Store {
         let ch = crate::sql::connect(config).await?;
         sightline_storage::clickhouse::migrate(&ch).await?;
         let sink = ClickhouseSink::new(ch.clone(), Arc::default());
-        Ok(Self::Clickhouse { ch, sink })
+        Ok(Self::Clickhouse {
+            ch: Box::new(ch),
+            sink: Box::new(sink),
+        })
     }
 
     /// The (project, model) pairs with rows in the slice.

@@ -360,3 +360,117 @@ fn embedded_monitor_writes_reports_to_the_parquet_store() {
         "drifted window: {drifted:?}"
     );
 }
+
+/// The running monitor: it checks windows as they close on the wall clock and serves the verdicts
+/// on /metrics, where a drift that lasts `--consecutive` windows shows as alerting.
+#[test]
+fn running_monitor_serves_drift_metrics() {
+    let data_dir = std::env::temp_dir()
+        .join(unique_name("drift-live"))
+        .display()
+        .to_string();
+    let port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port()
+    };
+    let (ingest, metrics) = (
+        format!("127.0.0.1:{}", port()),
+        format!("127.0.0.1:{}", port()),
+    );
+    let mut worker = Command::new(sightline())
+        .args([
+            "pipeline",
+            "--embedded",
+            "--data-dir",
+            &data_dir,
+            "--listen",
+            &ingest,
+        ])
+        .env("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\"]")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the embedded pipeline");
+    let mut monitor = Command::new(sightline())
+        .args([
+            "monitor",
+            "--embedded",
+            "--data-dir",
+            &data_dir,
+            "--window",
+            "4s",
+            "--trailing",
+            "8s",
+        ])
+        .args(["--consecutive", "2", "--listen", &metrics])
+        .env("SIGHTLINE__DRIFT__LATENESS", "3s")
+        // The injected drift moves latency, output tokens and, through them, finish reasons: 3 of
+        // the 7 features the latency evaluator alone fills.
+        .env("SIGHTLINE__DRIFT__SHARE", "0.3")
+        .env("SIGHTLINE__DRIFT__INTERVAL", "500ms")
+        .env("SIGHTLINE_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the monitor");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(&ingest).is_err()
+        || std::net::TcpStream::connect(&metrics).is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "pipeline or monitor did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // About 200 exchanges a second of event time, sent at about the same pace, so event time
+    // keeps up with the wall clock; the traffic drifts 10 s in.
+    let produce = Command::new(sightline())
+        .args([
+            "produce",
+            "--http",
+            &format!("http://{ingest}/v1/events"),
+            "--count",
+            "8000",
+            "--rate",
+            "370",
+        ])
+        .args(["--seed", "5", "--drift-at", "10s"])
+        .current_dir(repo_root())
+        .output()
+        .expect("run produce");
+    assert!(
+        produce.status.success(),
+        "{}",
+        String::from_utf8_lossy(&produce.stderr)
+    );
+
+    let scrape = || -> String {
+        let out = Command::new("curl")
+            .args(["-sS", &format!("http://{metrics}/metrics")])
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let alerting = |text: &str| {
+        text.lines()
+            .any(|l| l.starts_with("sightline_drift_alerting{") && l.ends_with(" 1"))
+    };
+    let waited = std::time::Instant::now();
+    let mut text = scrape();
+    while !alerting(&text) && waited.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(500));
+        text = scrape();
+    }
+    let _ = (worker.kill(), monitor.kill());
+    assert!(
+        alerting(&text),
+        "no model alerting after the drift:\n{text}"
+    );
+    assert!(text.contains("sightline_drift_share{project="), "{text}");
+    let windows = text
+        .lines()
+        .find_map(|l| l.strip_prefix("sightline_drift_windows_total "))
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(windows.is_some_and(|w| w >= 2), "{text}");
+}

@@ -60,6 +60,8 @@ pub struct WindowCheck {
     pub run: u32,
     /// Whether the run has reached the configured count.
     pub alerting: bool,
+    /// Features whose verdict (their first test's) is drift.
+    pub drifted: Vec<String>,
     /// Features that gave no verdict, and why.
     pub skipped: Vec<(String, String)>,
 }
@@ -131,8 +133,12 @@ pub fn check_window(
         created_at: now,
     };
     let mut reports = Vec::new();
+    let mut drifted = Vec::new();
     for (name, report) in &judged {
         let verdict = report.drifted();
+        if verdict == Some(true) {
+            drifted.push(name.clone());
+        }
         streaks.record(&group.key(name), verdict == Some(true));
         for outcome in &report.tests {
             reports.push(DriftReport {
@@ -165,6 +171,7 @@ pub fn check_window(
         dataset_drifted: dataset.dataset_drifted,
         run,
         alerting: run >= config.consecutive.max(1),
+        drifted,
         skipped,
     }
 }

@@ -52,9 +52,16 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64]) -> KsResult {
     if a.is_empty() || b.is_empty() || a.iter().chain(b).any(|v| v.is_nan()) {
         return KsResult::NAN;
     }
-    let (n1, n2) = (a.len() as u64, b.len() as u64);
-    let d = ks_statistic(a, b);
-    if a.len().max(b.len()) > MAX_AUTO_N {
+    ks_2samp_from_statistic(a.len() as u64, b.len() as u64, ks_statistic(a, b))
+}
+
+/// The rest of `ks_2samp` once `d` is known (however it was found): the exact or asymptotic
+/// p-value by sample size, as `method='auto'` chooses.
+pub fn ks_2samp_from_statistic(n1: u64, n2: u64, d: f64) -> KsResult {
+    if n1 == 0 || n2 == 0 || d.is_nan() {
+        return KsResult::NAN;
+    }
+    if n1.max(n2) as usize > MAX_AUTO_N {
         return KsResult {
             statistic: d,
             p_value: asymptotic_p(n1, n2, d),

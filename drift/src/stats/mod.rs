@@ -1,5 +1,6 @@
 //! The drift tests, each a pure function of two samples (or their histograms).
 
+pub mod binned;
 pub mod bins;
 pub mod chi_square;
 pub mod domain_classifier;

@@ -1,14 +1,14 @@
 //! Wasserstein-1 between two empirical distributions: the area between their CDFs, as
 //! `scipy.stats.wasserstein_distance`, and that area over the reference's standard deviation.
 
-use super::{Outcome, Test};
+use super::{Outcome, Test, binned::Pair};
 use crate::sample::Sorted;
 
 /// The smallest standard deviation a normalised distance divides by, so a constant reference
 /// does not turn any change into an infinite distance.
 pub const STD_FLOOR: f64 = 1e-3;
 
-/// One merge over both sorted samples.
+/// One merge over both sorted samples: the reference the binned path is checked against.
 pub fn distance(a: &Sorted, b: &Sorted) -> f64 {
     let (a, b) = (a.values(), b.values());
     let (na, nb) = (a.len() as f64, b.len() as f64);
@@ -32,8 +32,8 @@ pub fn distance(a: &Sorted, b: &Sorted) -> f64 {
     area
 }
 
-pub fn test(reference: &Sorted, current: &Sorted, threshold: f64) -> Outcome {
-    let raw = distance(reference, current);
-    let normed = raw / reference.std().max(STD_FLOOR);
+pub fn test(pair: &Pair, threshold: f64) -> Outcome {
+    let raw = pair.wasserstein();
+    let normed = raw / pair.reference_std().max(STD_FLOOR);
     Outcome::by_distance(Test::Wasserstein, raw, Some(normed), threshold)
 }
