@@ -262,8 +262,14 @@ impl DriftConfig {
                 self.window
             );
         }
-        if self.trailing.is_zero() || self.interval.is_zero() {
-            bail!("drift.trailing and drift.interval must be longer than 0s");
+        if self.trailing.as_millis() % 1000 != 0 || self.trailing.is_zero() {
+            bail!(
+                "drift.trailing must be a whole number of seconds, got {:?}",
+                self.trailing
+            );
+        }
+        if self.interval.is_zero() {
+            bail!("drift.interval must be longer than 0s");
         }
         if !(0.0..=1.0).contains(&self.share) {
             bail!("drift.share must be between 0 and 1, got {}", self.share);

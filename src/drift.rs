@@ -6,7 +6,9 @@ use anyhow::{Context, bail};
 use arrow::{array::RecordBatch, compute::concat_batches, datatypes::SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
-use sightline_drift::{Choice, CompareConfig, FeatureReport, Test, dataset_drift, from_arrow};
+use sightline_drift::{
+    Choice, CompareConfig, FeatureReport, Test, Values, dataset_drift, from_arrow,
+};
 
 use crate::cli::DriftCompareArgs;
 
@@ -54,7 +56,12 @@ pub fn compare(args: &DriftCompareArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{}: column {column:?}", side.display()))
         };
         let r = values(&reference, &args.reference)?;
-        let c = values(&current, &args.current)?;
+        // Whether strings are free text is the reference's call; the current side follows it.
+        let c = match (&r, values(&current, &args.current)?) {
+            (Values::Categorical(_), Values::Text(v)) => Values::Categorical(v),
+            (Values::Text(_), Values::Categorical(v)) => Values::Text(v),
+            (_, c) => c,
+        };
         let report = sightline_drift::compare(&r, &c, &choice, &config)
             .with_context(|| format!("column {column:?}"))?;
         reports.push(ColumnReport { column, report });

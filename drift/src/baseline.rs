@@ -5,7 +5,11 @@
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 
-use crate::{Sorted, Values, stats::bins::QuantileBins};
+use crate::{
+    Sorted, Values,
+    feature::{Kind, as_categories, kind},
+    stats::bins::{CategoryCounts, QuantileBins},
+};
 
 /// Values kept per feature for the sample-based tests.
 pub const RESERVOIR: usize = 10_000;
@@ -65,6 +69,14 @@ impl FeatureBaseline {
         if values.is_empty() {
             return None;
         }
+        // Numbers with few distinct values are compared as categories, so they are kept as such.
+        let categories = match (values, kind(values)) {
+            (Values::Numeric(_), Kind::Categorical | Kind::Binary) => {
+                as_categories(values).map(Values::Categorical)
+            }
+            _ => None,
+        };
+        let values = categories.as_ref().unwrap_or(values);
         let (histogram, sample, count) = match values {
             Values::Numeric(v) => {
                 let sorted = Sorted::new(v.clone());
@@ -81,19 +93,12 @@ impl FeatureBaseline {
                 )
             }
             Values::Categorical(v) => {
-                let mut categories: Vec<String> = Vec::new();
-                let mut counts: Vec<u64> = Vec::new();
-                for value in v {
-                    match categories.iter().position(|c| c == value) {
-                        Some(i) => counts[i] += 1,
-                        None => {
-                            categories.push(value.clone());
-                            counts.push(1);
-                        }
-                    }
-                }
+                let counts = CategoryCounts::of(v, &[] as &[String]);
                 (
-                    Histogram::Categories { categories, counts },
+                    Histogram::Categories {
+                        categories: counts.categories,
+                        counts: counts.reference,
+                    },
                     Sample::Categorical(reservoir(v, seed)),
                     v.len(),
                 )

@@ -161,6 +161,14 @@ pub fn compare_to_baseline(
     config: &CompareConfig,
 ) -> Result<FeatureReport, CompareError> {
     let reference = baseline.sample.values();
+    // A baseline keeps few-valued numbers as categories; the window's numbers follow suit.
+    let as_categories = match (&reference, current) {
+        (Values::Categorical(_), Values::Numeric(_)) => {
+            as_categories(current).map(Values::Categorical)
+        }
+        _ => None,
+    };
+    let current = as_categories.as_ref().unwrap_or(current);
     compare_inner(&reference, Some(baseline), current, choice, config)
 }
 
@@ -174,20 +182,10 @@ fn compare_inner(
     if std::mem::discriminant(reference) != std::mem::discriminant(current) {
         return Err(CompareError::Mismatch);
     }
-    let pair = match (reference, current) {
-        (Values::Numeric(r), Values::Numeric(c)) => Some(Pair::new(r.clone(), c.clone())),
-        _ => None,
-    };
     let kind = kind(reference);
     let n_ref = baseline.map_or(reference.len(), |b| b.count as usize);
     let n_cur = current.len();
     let tests = tests_for(kind, n_ref, choice, config);
-    if let Some(test) = tests.iter().find(|t| !applicable(kind).contains(t)) {
-        return Err(CompareError::NotApplicable {
-            test: *test,
-            kind: kind_name(kind),
-        });
-    }
     let mut report = FeatureReport {
         n_ref,
         n_cur,
@@ -202,6 +200,16 @@ fn compare_inner(
         ));
         return Ok(report);
     }
+    if let Some(test) = tests.iter().find(|t| !applicable(kind).contains(t)) {
+        return Err(CompareError::NotApplicable {
+            test: *test,
+            kind: kind_name(kind),
+        });
+    }
+    let pair = match (reference, current) {
+        (Values::Numeric(r), Values::Numeric(c)) => Some(Pair::new(r.clone(), c.clone())),
+        _ => None,
+    };
     let histogram = baseline.map(|b| &b.histogram);
     let inputs = Inputs {
         reference,
@@ -217,7 +225,7 @@ fn compare_inner(
     Ok(report)
 }
 
-/// What the tests of one feature share: its sorted values and its histograms, built once.
+/// What the tests of one feature share: its values, bucketed once for the numeric tests.
 struct Inputs<'a> {
     reference: &'a Values,
     /// A baseline's histogram over all its rows, used instead of one made from `reference`.

@@ -13,12 +13,6 @@ impl Sorted {
         Self { values }
     }
 
-    /// Wraps values the caller has already sorted and filtered.
-    pub fn from_sorted(values: Vec<f64>) -> Self {
-        debug_assert!(values.is_sorted() && values.iter().all(|v| v.is_finite()));
-        Self { values }
-    }
-
     pub fn values(&self) -> &[f64] {
         &self.values
     }
@@ -50,17 +44,6 @@ impl Sorted {
             self.values[upper],
             position - lower as f64,
         )
-    }
-
-    pub fn mean(&self) -> f64 {
-        self.values.iter().sum::<f64>() / self.values.len() as f64
-    }
-
-    /// Population standard deviation (ddof 0), two-pass for accuracy.
-    pub fn std(&self) -> f64 {
-        let mean = self.mean();
-        let squares: f64 = self.values.iter().map(|v| (v - mean) * (v - mean)).sum();
-        (squares / self.values.len() as f64).sqrt()
     }
 }
 

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use rand::{SeedableRng, rngs::StdRng};
 use rand_distr::{Distribution, Normal};
 use sightline_drift::{
-    Choice, CompareConfig, Sorted, Test, Values, compare,
+    Choice, CompareConfig, Sorted, Test, Values,
+    baseline::FeatureBaseline,
+    compare, compare_to_baseline,
     stats::{
         ClassifierConfig, MmdConfig, PcaConfig,
         binned::{Pair, Side},
@@ -66,7 +68,7 @@ proptest! {
         a in proptest::collection::vec(prop_oneof![-50i32..50, Just(0)], 1..300),
         b in proptest::collection::vec(prop_oneof![-50i32..50, Just(0)], 1..300),
         scale in prop_oneof![Just(1.0), Just(0.001), Just(1e6)],
-        outlier in prop_oneof![Just(None), Just(Some(1e12)), Just(Some(-1e9))],
+        outlier in prop_oneof![Just(None), Just(Some(1e12)), Just(Some(-1e9)), Just(Some(1e308))],
     ) {
         let to_f = |v: &[i32]| -> Vec<f64> { v.iter().map(|&x| if x == 0 { -0.0 } else { x as f64 * scale }).collect() };
         let (mut ra, rb) = (to_f(&a), to_f(&b));
@@ -206,4 +208,62 @@ fn pca_reconstruction_flags_broken_correlations() {
     let broken = model.test(correlated(500, 32, true).view(), 3.0);
     // The marginals did not move, so no univariate test could see this.
     assert!(broken.drifted, "{broken:?}");
+}
+
+#[test]
+fn domain_classifier_auc_faces_the_right_way_whatever_the_sizes() {
+    let config = ClassifierConfig::default();
+    // More reference rows than current ones: the class linfa scores is the reference's.
+    let shifted = domain_classifier::test(
+        cloud(1_000, 0.0, 40).view(),
+        cloud(200, 0.6, 41).view(),
+        &config,
+        0.55,
+    )
+    .expect("fits");
+    assert!(shifted.drifted && shifted.statistic > 0.6, "{shifted:?}");
+    let reversed = domain_classifier::test(
+        cloud(200, 0.0, 42).view(),
+        cloud(1_000, 0.6, 43).view(),
+        &config,
+        0.55,
+    )
+    .expect("fits");
+    assert!(reversed.drifted && reversed.statistic > 0.6, "{reversed:?}");
+}
+
+#[test]
+fn a_baseline_keeps_few_valued_numbers_as_categories() {
+    let flags = |n: usize, share: f64, seed: u64| -> Values {
+        let u = normal(n, 0.0, seed);
+        // Normal quantile 0.52 is about the 70th percentile: ~30% ones.
+        Values::Numeric(
+            u.iter()
+                .map(|x| if *x > share { 1.0 } else { 0.0 })
+                .collect(),
+        )
+    };
+    let baseline = FeatureBaseline::of("flag", &flags(5_000, 0.52, 50), 10, 0).expect("values");
+    let config = CompareConfig::default();
+    let same = compare_to_baseline(&baseline, &flags(2_000, 0.52, 51), &Choice::Auto, &config)
+        .expect("compares");
+    assert_eq!(same.tests[0].test, Test::ZTest);
+    assert_eq!(same.drifted(), Some(false), "{same:?}");
+    // About 40% ones now.
+    let moved = compare_to_baseline(&baseline, &flags(2_000, 0.25, 52), &Choice::Auto, &config)
+        .expect("compares");
+    assert_eq!(moved.drifted(), Some(true), "{moved:?}");
+}
+
+#[test]
+fn binned_copes_with_a_span_beyond_the_largest_double() {
+    let (a, b) = (vec![-1e308, 0.0, 1.0, 1e308], vec![-1e308, 2.0, 3.0, 1e308]);
+    let pair = Pair::new(a.clone(), b.clone());
+    let (sa, sb) = (Sorted::new(a), Sorted::new(b));
+    assert_eq!(pair.ks().statistic, ks::ks_2samp(&sa, &sb).statistic);
+    let (w1, w2) = (pair.wasserstein(), wasserstein::distance(&sa, &sb));
+    assert!(
+        w1.is_finite() && (w1 - w2).abs() <= 1e-9 * w2.abs(),
+        "{w1} vs {w2}"
+    );
 }

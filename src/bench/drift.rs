@@ -166,6 +166,12 @@ pub fn run(args: &BenchDriftArgs) -> anyhow::Result<std::process::ExitCode> {
         scipy_total * 1e3,
         competitors["evidently"]["version"].as_str().unwrap_or("?")
     );
+    let memory = super::worker::memory_of(std::process::id());
+    println!(
+        "sightline's peak resident memory: {:.0} MiB, {:.0} MiB of it the two samples and a copy of each",
+        memory.peak as f64 / (1 << 20) as f64,
+        (4 * args.samples * 8) as f64 / (1 << 20) as f64
+    );
     println!(
         "target: under 300 ms on one core, at least 20× faster than scipy, the same numbers to 1e-6"
     );

@@ -74,19 +74,7 @@ impl Worker {
 
     /// Current and peak resident memory, in bytes.
     pub fn memory(&self) -> Memory {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let kib = |field: &str| -> u64 {
-            status
-                .lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-                .unwrap_or(0)
-        };
-        Memory {
-            rss: kib("VmRSS:") * 1024,
-            peak: kib("VmHWM:") * 1024,
-        }
+        memory_of(self.child.id())
     }
 
     /// SIGTERM, and a clean exit within a minute; after that it is killed.
@@ -138,4 +126,20 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// A process's current and peak resident memory, in bytes, from /proc.
+pub fn memory_of(pid: u32) -> Memory {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = |field: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0)
+    };
+    Memory {
+        rss: kib("VmRSS:") * 1024,
+        peak: kib("VmHWM:") * 1024,
+    }
 }

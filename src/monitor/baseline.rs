@@ -1,4 +1,4 @@
-//! `sightline drift baseline create|list`: pin a stretch of history as the drift reference.
+//! `sightline drift baseline create`: pin a stretch of history as the drift reference.
 
 use std::{path::Path, process::ExitCode};
 

@@ -5,7 +5,7 @@
 pub mod baseline;
 mod rows;
 
-use std::{process::ExitCode, sync::Arc, time::Duration};
+use std::{process::ExitCode, sync::Arc};
 
 use anyhow::Context;
 use axum::{Router, routing::get};
@@ -33,7 +33,11 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let window_ms = drift.window.as_millis() as i64;
     let lateness_ms = drift.lateness.as_millis() as i64;
     let once = match (&args.from, &args.to) {
-        (Some(from), Some(to)) => Some((parse_time(from)?, parse_time(to)?)),
+        (Some(from), Some(to)) => {
+            let (from, to) = (parse_time(from)?, parse_time(to)?);
+            anyhow::ensure!(from < to, "--from must be before --to");
+            Some((from, to))
+        }
         (None, None) => None,
         _ => anyhow::bail!("--from and --to go together"),
     };
@@ -48,7 +52,8 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
             metrics: metrics.clone(),
         };
         if let Some((from, to)) = once {
-            for window in closed_windows(from - 1, to, window_ms) {
+            // Windows that start at or after --from and end by --to.
+            for window in closed_windows(from + window_ms - 1, to, window_ms) {
                 monitor.window(&mut store, window).await?;
             }
             return Ok(ExitCode::SUCCESS);
@@ -74,7 +79,6 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
                 if let Err(e) = monitor.window(&mut store, window).await {
                     // The store may be briefly away; the window is tried again on the next tick.
                     tracing::warn!(error = %format!("{e:#}"), "drift check failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
                     break;
                 }
                 done = window.end;
@@ -94,7 +98,9 @@ struct Monitor {
 }
 
 impl Monitor {
-    /// Checks every model with rows in the window and writes all its reports at once.
+    /// Checks every model with rows in the window and writes all its reports at once. The runs of
+    /// drifted windows and the metrics move only once the reports are stored, so a window retried
+    /// after a failure counts once.
     async fn window(&mut self, store: &mut Store, window: Window) -> anyhow::Result<()> {
         let no_conditions: Vec<(String, String)> = Vec::new();
         let conditions = self.baseline.as_ref().map_or(&no_conditions, |b| &b.filter);
@@ -103,7 +109,8 @@ impl Monitor {
             to_ms: window.end,
             conditions,
         };
-        let mut reports = Vec::new();
+        let mut streaks = self.streaks.clone();
+        let mut checks = Vec::new();
         for group in store.groups(&current).await? {
             let narrowed = for_group(conditions, &group);
             let mine = Slice {
@@ -128,15 +135,22 @@ impl Monitor {
                 &reference,
                 &rows,
                 &self.check,
-                &mut self.streaks,
+                &mut streaks,
                 Timestamp::now(),
             );
-            log_check(&group, window, &checked);
-            self.metrics.record(&group, window.end, &checked);
-            reports.extend(checked.reports);
+            checks.push((group, checked));
         }
+        let reports: Vec<_> = checks
+            .iter()
+            .flat_map(|(_, c)| c.reports.iter().cloned())
+            .collect();
         if !reports.is_empty() {
             store.write(&reports).await?;
+        }
+        self.streaks = streaks;
+        for (group, checked) in &checks {
+            log_check(group, window, checked);
+            self.metrics.record(group, window.end, checked);
         }
         Ok(())
     }

@@ -83,6 +83,7 @@ pub fn values(feature: &Feature, batch: &RecordBatch) -> Option<Values> {
                 floats
                     .iter()
                     .flatten()
+                    .filter(|v| v.is_finite())
                     .map(|v| if log { v.max(0.0).ln_1p() } else { v })
                     .collect(),
             )

@@ -38,12 +38,6 @@ impl DriftMetrics {
         );
     }
 
-    /// The latest share of drifted features per (project, model).
-    pub fn shares(&self) -> Vec<((String, String), f64)> {
-        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
-        latest.iter().map(|(k, v)| (k.clone(), v.share)).collect()
-    }
-
     pub fn render(&self) -> String {
         let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();

@@ -46,8 +46,8 @@ pub struct Group {
 }
 
 impl Group {
-    fn key(&self, feature: &str) -> String {
-        format!("{}\u{1f}{}\u{1f}{feature}", self.project, self.model)
+    fn key(&self) -> String {
+        format!("{}\u{1f}{}", self.project, self.model)
     }
 }
 
@@ -66,7 +66,8 @@ pub struct WindowCheck {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Compares every feature of `current` with the reference and records the verdicts in `streaks`.
+/// Compares every feature of `current` with the reference and records the model's verdict in
+/// `streaks`, the run of drifted windows per model.
 pub fn check_window(
     group: &Group,
     window: Window,
@@ -135,11 +136,9 @@ pub fn check_window(
     let mut reports = Vec::new();
     let mut drifted = Vec::new();
     for (name, report) in &judged {
-        let verdict = report.drifted();
-        if verdict == Some(true) {
+        if report.drifted() == Some(true) {
             drifted.push(name.clone());
         }
-        streaks.record(&group.key(name), verdict == Some(true));
         for outcome in &report.tests {
             reports.push(DriftReport {
                 statistic: outcome.statistic,
@@ -151,7 +150,7 @@ pub fn check_window(
             });
         }
     }
-    let run = streaks.record(&group.key(DATASET_FEATURE), dataset.dataset_drifted);
+    let run = streaks.record(&group.key(), dataset.dataset_drifted);
     let (n_ref, n_cur) = (
         match reference {
             Reference::Trailing(rows) => rows.num_rows(),

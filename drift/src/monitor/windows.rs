@@ -24,8 +24,8 @@ pub fn closed_windows(from: i64, to: i64, length: i64) -> Vec<Window> {
         .collect()
 }
 
-/// Consecutive drifted windows per key (a feature, or a whole model).
-#[derive(Debug, Default)]
+/// Consecutive drifted windows per key (a model).
+#[derive(Debug, Clone, Default)]
 pub struct Streaks {
     runs: HashMap<String, u32>,
 }

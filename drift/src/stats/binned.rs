@@ -36,9 +36,11 @@ pub struct Pair {
     reference: Buckets,
     current: Buckets,
     lo: f64,
-    width: f64,
-    /// `1 / width`: a multiplication per value instead of a division.
-    per_width: f64,
+    /// Half a bucket's width. Positions are kept halved (exact, as scaling by two is) so that a
+    /// span past f64::MAX, from -1e308 to 1e308 say, still has finite edges and widths.
+    half_width: f64,
+    /// `1 / half_width`: a multiplication per value instead of a division.
+    per_half_width: f64,
     buckets: usize,
 }
 
@@ -59,17 +61,23 @@ impl Pair {
         } else {
             1
         };
-        let width = if hi > lo {
-            (hi - lo) / buckets as f64
+        let half_width = if hi > lo {
+            (hi / 2.0 - lo / 2.0) / buckets as f64
         } else {
-            1.0
+            0.0
+        };
+        // A span too narrow to split (or no span at all) is one bucket.
+        let (buckets, half_width) = if half_width > 0.0 {
+            (buckets, half_width)
+        } else {
+            (1, 1.0)
         };
         let mut pair = Self {
             reference: Buckets::empty(reference, buckets),
             current: Buckets::empty(current, buckets),
             lo,
-            width,
-            per_width: 1.0 / width,
+            half_width,
+            per_half_width: 1.0 / half_width,
             buckets,
         };
         for side in [Side::Reference, Side::Current] {
@@ -85,18 +93,14 @@ impl Pair {
         }
     }
 
-    pub fn len(&self, side: Side) -> usize {
-        self.side(side).values.len()
-    }
-
     /// Monotone in `v`: floating subtraction and multiplication by positive constants preserve
     /// order, so a larger value never lands in an earlier bucket.
     fn bucket(&self, v: f64) -> usize {
-        (((v - self.lo) * self.per_width) as usize).min(self.buckets - 1)
+        (((v / 2.0 - self.lo / 2.0) * self.per_half_width) as usize).min(self.buckets - 1)
     }
 
     fn edge(&self, k: usize) -> f64 {
-        self.lo + k as f64 * self.width
+        (self.lo / 2.0 + k as f64 * self.half_width) * 2.0
     }
 
     fn fill(&mut self, side: Side) {
@@ -242,12 +246,15 @@ impl Pair {
             );
             let start = self.gap_before(k);
             if c1 + c2 == 0.0 {
-                area += start.abs() * self.width;
+                area += 2.0 * start.abs() * self.half_width;
             } else if start - c2 / n2 >= 0.0 || start + c1 / n1 <= 0.0 {
                 // ∫ F over the bucket = F(edge)·w + Σ (w − offset) / n, for each side.
-                let signed = start * self.width
-                    + (c1 * self.width - self.reference.offsets[k]) / n1
-                    - (c2 * self.width - self.current.offsets[k]) / n2;
+                let (w, r, c) = (
+                    self.half_width,
+                    self.reference.offsets[k] / 2.0,
+                    self.current.offsets[k] / 2.0,
+                );
+                let signed = 2.0 * (start * w + (c1 * w - r) / n1 - (c2 * w - c) / n2);
                 area += signed.abs();
             } else {
                 mixed.push(k);
@@ -293,8 +300,7 @@ impl Pair {
     fn order_statistics(&self, ranks: &[u64]) -> Vec<f64> {
         let below = &self.reference.below;
         let bucket_of = |r: u64| below.partition_point(|&b| b <= r) - 1;
-        let mut wanted: Vec<usize> = ranks.iter().map(|&r| bucket_of(r)).collect();
-        wanted.dedup();
+        let wanted: Vec<usize> = ranks.iter().map(|&r| bucket_of(r)).collect();
         let values = self.gather(Side::Reference, &wanted);
         ranks
             .iter()

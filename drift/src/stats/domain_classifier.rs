@@ -103,7 +103,11 @@ fn fit_and_score(
         .max_iterations(config.max_iterations)
         .fit(&Dataset::new(x_train, y_train))
         .map_err(|e| ClassifierError::Fit(e.to_string()))?;
-    let scores = model.predict_probabilities(&x_test);
+    let mut scores = model.predict_probabilities(&x_test);
+    // linfa scores the class that was larger in the training split; AUC needs P(current).
+    if model.labels().pos.class != 1 {
+        scores.mapv_inplace(|p| 1.0 - p);
+    }
     Ok(roc_auc(&scores.to_vec(), &y_test.to_vec()))
 }
 

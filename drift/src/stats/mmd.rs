@@ -59,6 +59,14 @@ pub fn mmd<'a>(
     let kernel = Kernel::rbf(&pooled);
     let mut in_reference: Vec<bool> = (0..pooled.len()).map(|i| i < m).collect();
     let observed = kernel.unbiased_mmd2(&in_reference);
+    // A NaN anywhere poisons every kernel sum; no permutation compares, so no verdict either.
+    if !observed.is_finite() {
+        return Mmd {
+            statistic: observed,
+            p_value: f64::NAN,
+            bandwidth: kernel.bandwidth,
+        };
+    }
     let mut at_least = 0;
     for _ in 0..config.permutations {
         shuffle(&mut in_reference, &mut rng);
