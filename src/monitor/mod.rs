@@ -147,7 +147,10 @@ impl Monitor {
         if !reports.is_empty() {
             store.write(&reports).await?;
         }
+        let present: Vec<Group> = checks.iter().map(|(g, _)| g.clone()).collect();
+        streaks.retain(&present.iter().map(Group::key).collect::<Vec<_>>());
         self.streaks = streaks;
+        self.metrics.retain(&present);
         for (group, checked) in &checks {
             log_check(group, window, checked);
             self.metrics.record(group, window.end, checked);

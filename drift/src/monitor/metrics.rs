@@ -38,6 +38,16 @@ impl DriftMetrics {
         );
     }
 
+    /// Drops the models not in `present`, so a model that stopped sending is not left alerting.
+    pub fn retain(&self, present: &[Group]) {
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        latest.retain(|(project, model), _| {
+            present
+                .iter()
+                .any(|g| &g.project == project && &g.model == model)
+        });
+    }
+
     pub fn render(&self) -> String {
         let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();

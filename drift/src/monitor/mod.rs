@@ -46,7 +46,8 @@ pub struct Group {
 }
 
 impl Group {
-    fn key(&self) -> String {
+    /// The key of the model's run in [`Streaks`].
+    pub fn key(&self) -> String {
         format!("{}\u{1f}{}", self.project, self.model)
     }
 }

@@ -31,6 +31,11 @@ pub struct Streaks {
 }
 
 impl Streaks {
+    /// Forgets every key not in `present`: a model with no rows in a window has no run to extend.
+    pub fn retain(&mut self, present: &[String]) {
+        self.runs.retain(|key, _| present.contains(key));
+    }
+
     /// Records a window's verdict and returns the run it extends (0 when it did not drift).
     pub fn record(&mut self, key: &str, drifted: bool) -> u32 {
         let run = self.runs.entry(key.to_owned()).or_default();
@@ -78,5 +83,15 @@ mod tests {
         assert_eq!(s.record("b", true), 1);
         assert_eq!(s.record("a", false), 0);
         assert_eq!(s.record("a", true), 1);
+    }
+
+    #[test]
+    fn a_model_without_rows_loses_its_run() {
+        let mut s = Streaks::default();
+        s.record("a", true);
+        s.record("b", true);
+        s.retain(&["b".to_owned()]);
+        assert_eq!(s.record("a", true), 1);
+        assert_eq!(s.record("b", true), 2);
     }
 }
