@@ -18,6 +18,8 @@ use sightline_schemas::Timestamp;
 
 const ROWS: &str = "SELECT count() AS n FROM llm_events";
 const WAIT: Duration = Duration::from_secs(240);
+/// How long a restarted worker may take to be given its partitions back and catch up.
+const RECOVERY: Duration = Duration::from_secs(480);
 
 fn millis(ts: &Value) -> i64 {
     match ts {
@@ -116,7 +118,10 @@ async fn kill_9_mid_stream_loses_nothing_and_hides_duplicates() {
     publish(&setup.topic, &as_messages(second)).await;
 
     let worker = setup.start_worker_with_env(&[], &same_worker);
-    setup.wait_for_count(ROWS, rows, WAIT);
+    // The test asserts that nothing is lost, not how fast the group recovers: under load (the
+    // tests of this file run side by side) Tansu has once taken three and a half minutes to hand
+    // the returning static member its partitions, where it usually takes six seconds.
+    setup.wait_for_count(ROWS, rows, RECOVERY);
     let raw = setup.count("SELECT count() AS n FROM llm_events_raw");
     assert!(raw >= rows, "raw rows {raw} < {rows}");
     assert_eq!(
