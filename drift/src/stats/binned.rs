@@ -7,7 +7,10 @@
 
 use std::collections::HashMap;
 
-use super::{bins::QuantileBins, kolmogorov::KsResult};
+use super::{
+    bins::QuantileBins,
+    kolmogorov::{KsResult, for_each_distinct},
+};
 
 /// Values per bucket on average: few enough that sorting a bucket costs nothing, and few enough
 /// buckets that their counts stay in the L2 cache while values are dealt out.
@@ -199,27 +202,12 @@ impl Pair {
             self.gather(Side::Current, &candidates),
         );
         for k in candidates {
-            let (a, b) = (&r[&k], &c[&k]);
-            let (mut i, mut j) = (0, 0);
-            while i < a.len() || j < b.len() {
-                let v = match (a.get(i), b.get(j)) {
-                    (Some(&x), Some(&y)) => x.min(y),
-                    (Some(&x), None) | (None, Some(&x)) => x,
-                    (None, None) => break,
-                };
-                while a.get(i).is_some_and(|&x| x <= v) {
-                    i += 1;
-                }
-                while b.get(j).is_some_and(|&y| y <= v) {
-                    j += 1;
-                }
-                let d = self.gap(
-                    self.reference.below[k] + i as u64,
-                    self.current.below[k] + j as u64,
-                );
+            let (below_r, below_c) = (self.reference.below[k], self.current.below[k]);
+            for_each_distinct(&r[&k], &c[&k], |i, j| {
+                let d = self.gap(below_r + i as u64, below_c + j as u64);
                 max_diff = max_diff.max(d);
                 min_diff = min_diff.min(d);
-            }
+            });
         }
         let min_s = (-min_diff).clamp(0.0, 1.0);
         let d = if min_s > max_diff { min_s } else { max_diff };

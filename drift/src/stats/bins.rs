@@ -74,20 +74,7 @@ impl CategoryCounts {
             });
             reference_counts[i] += 1;
         }
-        let mut current_counts = vec![0; categories.len()];
-        let mut unseen = 0;
-        for value in current {
-            match index.get(value.as_ref()) {
-                Some(&i) => current_counts[i] += 1,
-                None => unseen += 1,
-            }
-        }
-        Self {
-            categories,
-            reference: reference_counts,
-            current: current_counts,
-            unseen,
-        }
+        Self::against(&categories, &reference_counts, current)
     }
 
     /// Current counts over a reference histogram kept from earlier (a baseline's).

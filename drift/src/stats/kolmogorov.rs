@@ -106,8 +106,20 @@ pub fn kolmogorov_two_sided_sf(n: u64, x: f64) -> f64 {
 /// `searchsorted(..., side='right')` does, so ties are stepped over together.
 fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let (mut i, mut j) = (0, 0);
     let (mut max_diff, mut min_diff) = (f64::NEG_INFINITY, f64::INFINITY);
+    for_each_distinct(a, b, |i, j| {
+        let diff = i as f64 / n1 - j as f64 / n2;
+        max_diff = max_diff.max(diff);
+        min_diff = min_diff.min(diff);
+    });
+    let min_s = (-min_diff).clamp(0.0, 1.0);
+    if min_s > max_diff { min_s } else { max_diff }
+}
+
+/// Walks two sorted samples together, calling `step(i, j)` after each distinct value with the
+/// counts of `a` and `b` at or below it, as `searchsorted(side='right')` counts them.
+pub(crate) fn for_each_distinct(a: &[f64], b: &[f64], mut step: impl FnMut(usize, usize)) {
+    let (mut i, mut j) = (0, 0);
     loop {
         let v = match (a.get(i), b.get(j)) {
             (Some(&x), Some(&y)) => x.min(y),
@@ -120,12 +132,8 @@ fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
         while b.get(j).is_some_and(|&y| y <= v) {
             j += 1;
         }
-        let diff = i as f64 / n1 - j as f64 / n2;
-        max_diff = max_diff.max(diff);
-        min_diff = min_diff.min(diff);
+        step(i, j);
     }
-    let min_s = (-min_diff).clamp(0.0, 1.0);
-    if min_s > max_diff { min_s } else { max_diff }
 }
 
 /// SciPy's `_attempt_exact_2kssamp`: returns `d` snapped to the lattice
