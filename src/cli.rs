@@ -130,16 +130,20 @@ pub struct BaselineCreateArgs {
 pub struct MonitorArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// With brokers, monitors share one lease through the group `<group>.monitor` on the topic
+    /// `<topic>.monitor`, so only one evaluates alert rules.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Check the windows between --from and --to (RFC 3339) once, then exit, instead of running.
     #[arg(long, value_name = "TIME", requires = "to")]
     pub from: Option<String>,
     #[arg(long, value_name = "TIME", requires = "from")]
     pub to: Option<String>,
     /// Window length [default: the config's drift.window, 1h].
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = sightline_schemas::duration::parse)]
     pub window: Option<Duration>,
     /// Compare with the stretch just before each window, this long [default: 24h]...
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse, conflicts_with = "baseline")]
+    #[arg(long, value_name = "DURATION", value_parser = sightline_schemas::duration::parse, conflicts_with = "baseline")]
     pub trailing: Option<Duration>,
     /// ...or with a pinned baseline.
     #[arg(long, value_name = "NAME")]
@@ -150,11 +154,23 @@ pub struct MonitorArgs {
     /// Address for /metrics [default: 127.0.0.1:9465].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Alert rules to evaluate, TOML or YAML [default: the config's alerts.rules].
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Check a rule file and exit: 0 when it is valid; otherwise 1, with FILE:LINE:COL: message
+    /// for each problem.
+    #[arg(long, value_name = "FILE", exclusive = true)]
+    pub check_rules: Option<PathBuf>,
+    /// Evaluate every rule once against the store, print each value as a JSON line, and exit;
+    /// no alert changes state and no webhook is sent.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub dry_run: bool,
 }
 
 impl MonitorArgs {
     pub fn apply(&self, config: &mut Config) {
         self.store.apply(config);
+        self.source.apply(config);
         let d = &mut config.drift;
         set(&mut d.window, &self.window);
         set(&mut d.trailing, &self.trailing);
@@ -166,6 +182,9 @@ impl MonitorArgs {
         }
         set(&mut d.consecutive, &self.consecutive);
         set(&mut d.listen, &self.listen);
+        if self.rules.is_some() {
+            config.alerts.rules.clone_from(&self.rules);
+        }
     }
 }
 
@@ -320,7 +339,7 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// How long a request waits for its response before it is stored as lost [default: 5m].
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = sightline_schemas::duration::parse)]
     pub join_window: Option<Duration>,
     /// Open requests held at most; past it the oldest is stored as lost [default: 50000].
     #[arg(long)]
@@ -332,7 +351,7 @@ pub struct PipelineArgs {
     #[arg(long)]
     pub batch_bytes: Option<usize>,
     /// ...or when it is this old, whichever comes first [default: 200ms].
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = sightline_schemas::duration::parse)]
     pub batch_age: Option<Duration>,
     /// Largest HTTP ingest request body [default: 16777216].
     #[arg(long)]
@@ -450,7 +469,7 @@ pub struct BenchIngestArgs {
     #[arg(long, default_value_t = 10_000)]
     pub freshness_rate: u32,
     /// How long freshness is measured.
-    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = sightline_schemas::duration::parse)]
     pub freshness_for: Duration,
     /// Python with confluent-kafka, for the reference consumer.
     #[arg(long, env = "SIGHTLINE_PYTHON", default_value = "python3")]

@@ -18,6 +18,7 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub evaluators: sightline_evaluators::EvaluatorsConfig,
     pub drift: DriftConfig,
+    pub alerts: AlertsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,9 +175,50 @@ impl Default for DriftConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// The rule file, TOML or YAML; without one the monitor checks drift only.
+    pub rules: Option<std::path::PathBuf>,
+    /// How often every rule is evaluated.
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+    /// The key webhooks are signed with, in a file; `SIGHTLINE_WEBHOOK_SECRET` is read otherwise.
+    pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// Hosts and IP networks webhooks may go to [default: loopback and the rule file's hosts].
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Per attempt.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    /// The wait before the second attempt, doubling up to `max_backoff`.
+    #[serde(deserialize_with = "duration")]
+    pub backoff: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub max_backoff: Duration,
+    /// Where people look at alerts, such as the dashboard; sent as Alertmanager's externalURL.
+    pub external_url: String,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            rules: None,
+            interval: Duration::from_secs(15),
+            webhook_secret_file: None,
+            allowed_hosts: None,
+            timeout: Duration::from_secs(5),
+            max_attempts: 5,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            external_url: String::new(),
+        }
+    }
+}
+
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
-    crate::duration::parse(&text).map_err(serde::de::Error::custom)
+    sightline_schemas::duration::parse(&text).map_err(serde::de::Error::custom)
 }
 
 impl Config {
@@ -236,6 +278,12 @@ impl Config {
         }
         self.evaluators.validate()?;
         self.drift.validate()?;
+        let a = &self.alerts;
+        if a.interval < Duration::from_secs(1) || a.timeout.is_zero() || a.max_attempts == 0 {
+            bail!(
+                "alerts.interval must be at least 1s, alerts.timeout above 0s, and alerts.max_attempts at least 1"
+            );
+        }
         if let Some(url) = &self.clickhouse.url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -256,13 +304,13 @@ impl Config {
 
 impl DriftConfig {
     fn validate(&self) -> anyhow::Result<()> {
-        if self.window.as_millis() % 1000 != 0 || self.window.is_zero() {
+        if !self.window.as_millis().is_multiple_of(1000) || self.window.is_zero() {
             bail!(
                 "drift.window must be a whole number of seconds, got {:?}",
                 self.window
             );
         }
-        if self.trailing.as_millis() % 1000 != 0 || self.trailing.is_zero() {
+        if !self.trailing.as_millis().is_multiple_of(1000) || self.trailing.is_zero() {
             bail!(
                 "drift.trailing must be a whole number of seconds, got {:?}",
                 self.trailing

@@ -4,7 +4,6 @@ mod bench;
 mod cli;
 mod config;
 mod drift;
-mod duration;
 mod eval;
 mod kafka_admin;
 mod monitor;
@@ -19,7 +18,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{BaselineCommand, Cli, Command, DriftCommand},
+    cli::{BaselineCommand, Cli, Command, DriftCommand, MonitorArgs},
     config::Config,
 };
 
@@ -31,6 +30,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal; log files and collectors get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if let Command::Demo | Command::Api | Command::Infer = cli.command {
         eprintln!("sightline {}: not built yet", cli.command.name());
@@ -51,6 +52,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Validate(args) => return validate::run(args),
         Command::Drift(DriftCommand::Compare(args)) => return drift::compare(args),
+        Command::Monitor(MonitorArgs {
+            check_rules: Some(file),
+            ..
+        }) => return Ok(monitor::alerting::check_rules(file)),
         _ => {}
     }
     let mut config = Config::load(cli.config.as_deref())?;

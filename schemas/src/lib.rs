@@ -3,8 +3,10 @@
 //!
 //! This crate is the bottom of the workspace and depends on no other Sightline crate.
 
+pub mod alert_tables;
 pub mod decode;
 pub mod drift_reports;
+pub mod duration;
 pub mod evaluate;
 pub mod evaluations;
 pub mod event;

@@ -4,7 +4,7 @@
 
 use arrow::{array::RecordBatch, datatypes::SchemaRef};
 
-use crate::{drift_reports, evaluations, llm_events, side_tables};
+use crate::{alert_tables, drift_reports, evaluations, llm_events, side_tables};
 
 /// A table of the data model. Names are part of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,16 +29,16 @@ impl Table {
         Self::DeadLetters,
     ];
 
-    /// The Arrow layout of a table whose rows the pipeline builds; the others are written by
-    /// their own components with plain SQL.
-    pub fn arrow_schema(self) -> Option<SchemaRef> {
+    /// The Arrow layout of a table: what its rows are built as, and what the embedded store keeps.
+    pub fn arrow_schema(self) -> SchemaRef {
         match self {
-            Self::LlmEvents => Some(llm_events::schema()),
-            Self::Evaluations => Some(evaluations::evaluations_schema()),
-            Self::Feedback => Some(side_tables::feedback_schema()),
-            Self::DeadLetters => Some(side_tables::dead_letters_schema()),
-            Self::DriftReports => Some(drift_reports::drift_reports_schema()),
-            Self::AlertEvents | Self::WebhookDeliveries => None,
+            Self::LlmEvents => llm_events::schema(),
+            Self::Evaluations => evaluations::evaluations_schema(),
+            Self::Feedback => side_tables::feedback_schema(),
+            Self::DeadLetters => side_tables::dead_letters_schema(),
+            Self::DriftReports => drift_reports::drift_reports_schema(),
+            Self::AlertEvents => alert_tables::alert_events_schema(),
+            Self::WebhookDeliveries => alert_tables::webhook_deliveries_schema(),
         }
     }
 

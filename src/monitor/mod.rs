@@ -1,9 +1,12 @@
-//! `sightline monitor`: checks each closed window of event time for drift, model by model, writes
-//! `drift_reports`, and serves the verdicts as metrics for alert rules. Also `sightline drift
-//! baseline`, which pins a reference.
+//! `sightline monitor`: checks each closed window of event time for drift, model by model, and
+//! writes `drift_reports`; evaluates alert rules and sends their webhooks; serves both as metrics.
+//! Also `sightline drift baseline`, which pins a reference.
 
+pub mod alerting;
 pub mod baseline;
+mod lease;
 mod rows;
+mod window_metrics;
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -15,7 +18,10 @@ use sightline_drift::monitor::{
 use sightline_schemas::Timestamp;
 
 use crate::{cli::MonitorArgs, config::Config};
+use alerting::Alerting;
+use lease::Lease;
 use rows::{Slice, Store, for_group};
+use sightline_alerts::exposition::AlertMetrics;
 
 pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let drift = &config.drift;
@@ -43,7 +49,11 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
     };
     crate::sql::runtime()?.block_on(async move {
         let mut store = Store::open(config).await?;
+        if args.dry_run {
+            return alerting::dry_run(&config.alerts, &store).await;
+        }
         let metrics = Arc::new(DriftMetrics::default());
+        let alert_metrics = Arc::new(AlertMetrics::default());
         let mut monitor = Monitor {
             check,
             baseline,
@@ -58,12 +68,22 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        let mut alerting = Alerting::new(&config.alerts, alert_metrics.clone())?;
+        // Only the monitor that evaluates rules needs to be the only one.
+        let lease = match alerting {
+            Some(_) => Lease::acquire(config).await?,
+            None => Lease::Unguarded,
+        };
         let listener = tokio::net::TcpListener::bind(&drift.listen)
             .await
             .with_context(|| format!("listening on {}", drift.listen))?;
-        let app = Router::new().route("/metrics", get(move || async move { metrics.render() }));
+        let app = Router::new().route(
+            "/metrics",
+            get(move || async move { metrics.render() + &alert_metrics.render() }),
+        );
         tokio::spawn(async move { axum::serve(listener, app).await });
         tracing::info!(listen = %drift.listen, window = ?drift.window, "monitor running");
+        let mut rules_tick = tokio::time::interval(config.alerts.interval);
         // The newest window that has closed, late events included, is checked first.
         let mut done = Timestamp::now().millis() - lateness_ms;
         done = done.div_euclid(window_ms) * window_ms - window_ms;
@@ -72,6 +92,16 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
         loop {
             tokio::select! {
                 _ = &mut stop => break,
+                _ = rules_tick.tick(), if alerting.is_some() => {
+                    if let Some(a) = alerting.as_mut() {
+                        if !lease.held() {
+                            a.standby(&mut store).await;
+                        } else if let Err(e) = a.round(&mut store).await {
+                            tracing::warn!(error = %format!("{e:#}"), "alert round failed; retrying");
+                        }
+                    }
+                    continue;
+                }
                 _ = tick.tick() => {}
             }
             let closed = Timestamp::now().millis() - lateness_ms;
@@ -83,6 +113,9 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
                 }
                 done = window.end;
             }
+        }
+        if let Some(a) = alerting.as_mut() {
+            a.finish(&mut store, alerting::WEBHOOK_DRAIN).await;
         }
         tracing::info!("monitor stopped");
         Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
-//! The rows drift is computed over: each feature's values for one model and stretch of event time,
-//! read from ClickHouse or the embedded store, and the reports written back.
+//! The monitor's store, ClickHouse or the embedded one: the rows drift is computed over (each
+//! feature's values for one model and stretch of event time), the queries alert rules run, and
+//! the monitor's own tables written back.
 
 use std::{io::Cursor, sync::Arc};
 
@@ -114,63 +115,115 @@ impl Store {
     pub async fn write(&mut self, reports: &[DriftReport]) -> anyhow::Result<()> {
         let mut batch = TableBatch::default();
         batch.push(Table::DriftReports, drift_reports_batch(reports)?);
+        self.write_batch(batch).await
+    }
+
+    /// Writes rows of any table; every row is stored or the call fails.
+    pub async fn write_batch(&mut self, batch: TableBatch) -> anyhow::Result<()> {
+        let tables: Vec<&str> = batch.tables.iter().map(|(t, _)| t.name()).collect();
+        let what = format!("writing {}", tables.join(" and "));
         let rejected = match self {
             Self::Clickhouse { sink, .. } => sink.write(batch).await,
             Self::Embedded(store) => store.write(batch).await,
         }
-        .context("writing drift reports")?;
+        .context(what.clone())?;
         anyhow::ensure!(
             rejected.is_empty(),
-            "the store rejected {} drift report rows",
+            "{what}: the store rejected {} rows",
             rejected.len()
         );
         Ok(())
     }
 
-    fn expression(&self, feature: &Feature) -> String {
-        let column = &feature.column;
-        let clickhouse = matches!(self, Self::Clickhouse { .. });
-        match (feature.source, feature.kind, clickhouse) {
-            (Source::LengthOf, _, true) => format!("toFloat64(lengthUTF8({column}))"),
-            (Source::LengthOf, _, false) => format!("CAST(character_length({column}) AS DOUBLE)"),
-            (Source::Column, FeatureKind::Categorical, _) => column.clone(),
-            (Source::Column, _, true) => format!("toFloat64({column})"),
-            (Source::Column, _, false) => format!("CAST({column} AS DOUBLE)"),
+    pub fn is_clickhouse(&self) -> bool {
+        matches!(self, Self::Clickhouse { .. })
+    }
+
+    /// A string literal in the store's dialect. Values go in as hex on ClickHouse and with doubled
+    /// quotes in DataFusion, so no value can end a literal.
+    pub fn literal(&self, value: &str) -> String {
+        if self.is_clickhouse() {
+            let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("unhex('{hex}')")
+        } else {
+            format!("'{}'", value.replace('\'', "''"))
         }
     }
 
-    /// The slice as a WHERE clause. Values go in as hex on ClickHouse and doubled quotes in
-    /// DataFusion, so no value can end a literal.
-    fn filter(&self, slice: &Slice<'_>) -> String {
-        let mut parts = Vec::new();
+    /// `expression` as a double.
+    pub fn float(&self, expression: &str) -> String {
+        if self.is_clickhouse() {
+            format!("toFloat64({expression})")
+        } else {
+            format!("CAST({expression} AS DOUBLE)")
+        }
+    }
+
+    /// `column` within [from, to).
+    pub fn time_range(&self, column: &str, from_ms: i64, to_ms: i64) -> String {
+        if self.is_clickhouse() {
+            // Windows are whole seconds (checked in the config and the rules), so DateTime's
+            // resolution on ClickHouse 18.16 loses nothing.
+            format!(
+                "{column} >= toDateTime({}) AND {column} < toDateTime({})",
+                from_ms.div_euclid(1000),
+                to_ms.div_euclid(1000)
+            )
+        } else {
+            format!("CAST({column} AS BIGINT) >= {from_ms} AND CAST({column} AS BIGINT) < {to_ms}")
+        }
+    }
+
+    /// Rows as JSON objects, for results that are passed on rather than computed with.
+    pub async fn rows_json(&self, sql: &str) -> anyhow::Result<Vec<serde_json::Value>> {
         match self {
-            Self::Clickhouse { .. } => {
-                // Windows are whole seconds (checked in the config), so DateTime's resolution on
-                // ClickHouse 18.16 loses nothing.
-                parts.push(format!(
-                    "request_time >= toDateTime({}) AND request_time < toDateTime({})",
-                    slice.from_ms / 1000,
-                    slice.to_ms / 1000
-                ));
-                for (column, value) in slice.conditions {
-                    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
-                    parts.push(format!("{column} = unhex('{hex}')"));
-                }
+            Self::Clickhouse { ch, .. } => {
+                let text = query_text(ch, sql, "JSONEachRow", true).await?;
+                Ok(text
+                    .lines()
+                    .map(serde_json::from_str)
+                    .collect::<Result<_, _>>()?)
             }
-            Self::Embedded(_) => {
-                parts.push(format!(
-                    "CAST(request_time AS BIGINT) >= {} AND CAST(request_time AS BIGINT) < {}",
-                    slice.from_ms, slice.to_ms
-                ));
-                for (column, value) in slice.conditions {
-                    parts.push(format!("{column} = '{}'", value.replace('\'', "''")));
+            Self::Embedded(store) => {
+                let batches = match store.query(sql).await {
+                    Ok(b) => b,
+                    Err(e) if e.to_string().contains("not found") => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                };
+                let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+                for batch in &batches {
+                    writer.write(batch)?;
                 }
+                writer.finish()?;
+                let bytes = writer.into_inner();
+                if bytes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Ok(serde_json::from_slice(&bytes)?)
             }
+        }
+    }
+
+    fn expression(&self, feature: &Feature) -> String {
+        let column = &feature.column;
+        match (feature.source, feature.kind, self.is_clickhouse()) {
+            (Source::LengthOf, _, true) => self.float(&format!("lengthUTF8({column})")),
+            (Source::LengthOf, _, false) => self.float(&format!("character_length({column})")),
+            (Source::Column, FeatureKind::Categorical, _) => column.clone(),
+            (Source::Column, _, _) => self.float(column),
+        }
+    }
+
+    /// The slice as a WHERE clause.
+    fn filter(&self, slice: &Slice<'_>) -> String {
+        let mut parts = vec![self.time_range("request_time", slice.from_ms, slice.to_ms)];
+        for (column, value) in slice.conditions {
+            parts.push(format!("{column} = {}", self.literal(value)));
         }
         parts.join(" AND ")
     }
 
-    async fn select(&self, sql: &str, schema: SchemaRef) -> anyhow::Result<RecordBatch> {
+    pub async fn select(&self, sql: &str, schema: SchemaRef) -> anyhow::Result<RecordBatch> {
         match self {
             Self::Clickhouse { ch, .. } => {
                 let text = query_text(ch, sql, "JSONEachRow", true).await?;

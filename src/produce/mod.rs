@@ -46,7 +46,7 @@ pub fn run(args: ProduceArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let drift_from = args
         .drift_at
         .as_deref()
-        .map(|at| match crate::duration::parse(at) {
+        .map(|at| match sightline_schemas::duration::parse(at) {
             Ok(after) => Ok(start.millis() + after.as_millis() as i64),
             Err(_) => Timestamp::parse_rfc3339(at)
                 .map(|t| t.millis())

@@ -4,8 +4,11 @@
 //! `scripts/services.sh start` prints the variables read here. A missing variable fails the test: a
 //! test that skips because its service is absent would hide a broken harness.
 
+pub mod embedded;
+pub mod monitor;
 pub mod onnx;
 pub mod pipeline;
+pub mod receiver;
 
 /// Reads a variable that the test harness must have set.
 pub fn service_env(name: &str) -> String {
@@ -45,4 +48,13 @@ pub fn repo_root() -> std::path::PathBuf {
         .parent()
         .expect("workspace root")
         .to_path_buf()
+}
+
+/// `127.0.0.1:PORT` with a port that was free a moment ago.
+pub fn free_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("127.0.0.1:{port}")
 }

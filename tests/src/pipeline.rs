@@ -38,8 +38,7 @@ impl Setup {
     /// Starts a worker with extra flags and environment variables (settings such as
     /// `SIGHTLINE__EVALUATORS__PII__REDACT`).
     pub fn start_worker_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Worker {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = crate::free_address();
         let child = Command::new(sightline())
             .args([
                 "pipeline",
@@ -71,19 +70,22 @@ impl Setup {
         }
     }
 
+    /// The flags that point a subcommand at this test's database.
+    pub fn store_args(&self) -> Vec<String> {
+        vec![
+            "--clickhouse".into(),
+            clickhouse_url(),
+            "--database".into(),
+            self.database.clone(),
+        ]
+    }
+
     /// Runs `sightline sql` with JSON output against this test's database.
     fn sql(&self, sql: &str) -> std::process::Output {
         Command::new(sightline())
-            .args([
-                "sql",
-                "--clickhouse",
-                &clickhouse_url(),
-                "--database",
-                &self.database,
-                "--format",
-                "json",
-                sql,
-            ])
+            .arg("sql")
+            .args(self.store_args())
+            .args(["--format", "json", sql])
             .output()
             .expect("run sightline sql")
     }
@@ -320,10 +322,26 @@ pub async fn create_topic(topic: &str, partitions: i32) {
     assert!(r.iter().all(Result::is_ok), "{r:?}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// A `completion` event: one whole exchange with `model` at `version`, answered with `response`.
+pub fn completion(
+    id: &str,
+    timestamp: &str,
+    project: &str,
+    (model, version): (&str, &str),
+    response: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": "1",
+        "event_id": format!("evt-{id}"),
+        "kind": "completion",
+        "request_id": id,
+        "timestamp": timestamp,
+        "service": "e2e",
+        "environment": "test",
+        "project": project,
+        "model": {"provider": "self-hosted", "name": model, "version": version},
+        "operation": "chat",
+        "request": {"prompt": "Hello"},
+        "response": response,
+    })
 }

@@ -8,6 +8,8 @@ use std::{process::Command, time::Duration};
 use serde_json::Value;
 use sightline_e2e::{
     clickhouse_url,
+    embedded::EmbeddedPipeline,
+    free_address,
     pipeline::{Setup, as_messages, complete_exchanges, create_topic, publish},
     repo_root, sightline, unique_name,
 };
@@ -230,40 +232,12 @@ async fn monitor_finds_the_injected_drift_and_writes_reports() {
 /// Embedded mode: the same check over the Parquet store, and the reports land there too.
 #[test]
 fn embedded_monitor_writes_reports_to_the_parquet_store() {
-    let data_dir = std::env::temp_dir()
-        .join(unique_name("drift-embedded"))
-        .display()
-        .to_string();
-    let listen = format!(
-        "127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("port")
-            .port()
+    let pipeline = EmbeddedPipeline::start(
+        "drift-embedded",
+        &[("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\", \"cost\"]")],
     );
-    let mut worker = Command::new(sightline())
-        .args([
-            "pipeline",
-            "--embedded",
-            "--data-dir",
-            &data_dir,
-            "--listen",
-            &listen,
-        ])
-        .env("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\", \"cost\"]")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the embedded pipeline");
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "pipeline did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
     let produce = Command::new(sightline())
-        .args(["produce", "--http", &format!("http://{listen}/v1/events")])
+        .args(["produce", "--http", &pipeline.ingest_url()])
         .args([
             "--count",
             "37000",
@@ -286,24 +260,7 @@ fn embedded_monitor_writes_reports_to_the_parquet_store() {
         .iter()
         .filter(|e| matches!(e["kind"].as_str(), Some("completion" | "response")))
         .count() as u64;
-    let sql = |query: &str| -> Vec<Value> {
-        let out = Command::new(sightline())
-            .args([
-                "sql",
-                "--embedded",
-                "--data-dir",
-                &data_dir,
-                "--format",
-                "json",
-                query,
-            ])
-            .output()
-            .expect("run sightline sql");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
+    let sql = |query: &str| pipeline.sql(query);
     let started = std::time::Instant::now();
     loop {
         let n = sql("SELECT count(*) AS n FROM llm_events")
@@ -320,16 +277,9 @@ fn embedded_monitor_writes_reports_to_the_parquet_store() {
     }
 
     let out = Command::new(sightline())
-        .args([
-            "monitor",
-            "--embedded",
-            "--data-dir",
-            &data_dir,
-            "--window",
-            "20s",
-            "--trailing",
-            "20s",
-        ])
+        .arg("monitor")
+        .args(pipeline.store_args())
+        .args(["--window", "20s", "--trailing", "20s"])
         .args(["--from", START, "--to", "2026-01-01T00:01:20Z"])
         .output()
         .expect("run the monitor");
@@ -338,7 +288,6 @@ fn embedded_monitor_writes_reports_to_the_parquet_store() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let _ = worker.kill();
 
     let latency = |window_end_ms: i64| -> Vec<bool> {
         sql(&format!(
@@ -365,44 +314,15 @@ fn embedded_monitor_writes_reports_to_the_parquet_store() {
 /// on /metrics, where a drift that lasts `--consecutive` windows shows as alerting.
 #[test]
 fn running_monitor_serves_drift_metrics() {
-    let data_dir = std::env::temp_dir()
-        .join(unique_name("drift-live"))
-        .display()
-        .to_string();
-    let port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("port")
-            .port()
-    };
-    let (ingest, metrics) = (
-        format!("127.0.0.1:{}", port()),
-        format!("127.0.0.1:{}", port()),
+    let pipeline = EmbeddedPipeline::start(
+        "drift-live",
+        &[("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\"]")],
     );
-    let mut worker = Command::new(sightline())
-        .args([
-            "pipeline",
-            "--embedded",
-            "--data-dir",
-            &data_dir,
-            "--listen",
-            &ingest,
-        ])
-        .env("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\"]")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the embedded pipeline");
+    let metrics = free_address();
     let mut monitor = Command::new(sightline())
-        .args([
-            "monitor",
-            "--embedded",
-            "--data-dir",
-            &data_dir,
-            "--window",
-            "4s",
-            "--trailing",
-            "8s",
-        ])
+        .arg("monitor")
+        .args(pipeline.store_args())
+        .args(["--window", "4s", "--trailing", "8s"])
         .args(["--consecutive", "2", "--listen", &metrics])
         .env("SIGHTLINE__DRIFT__LATENESS", "3s")
         // The injected drift moves latency, output tokens and, through them, finish reasons: 3 of
@@ -414,12 +334,10 @@ fn running_monitor_serves_drift_metrics() {
         .spawn()
         .expect("start the monitor");
     let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(&ingest).is_err()
-        || std::net::TcpStream::connect(&metrics).is_err()
-    {
+    while std::net::TcpStream::connect(&metrics).is_err() {
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "pipeline or monitor did not listen"
+            "the monitor did not listen"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -429,7 +347,7 @@ fn running_monitor_serves_drift_metrics() {
         .args([
             "produce",
             "--http",
-            &format!("http://{ingest}/v1/events"),
+            &pipeline.ingest_url(),
             "--count",
             "8000",
             "--rate",
@@ -462,7 +380,8 @@ fn running_monitor_serves_drift_metrics() {
         std::thread::sleep(Duration::from_millis(500));
         text = scrape();
     }
-    let _ = (worker.kill(), monitor.kill());
+    let _ = monitor.kill();
+    let _ = monitor.wait();
     assert!(
         alerting(&text),
         "no model alerting after the drift:\n{text}"

@@ -89,15 +89,12 @@ pub async fn migrate(ch: &Clickhouse) -> Result<Vec<u32>, ClickhouseError> {
     Ok(done)
 }
 
-/// Adds the columns a newer schema has and the database lacks, and recreates the view over the
-/// table so that it shows them. Columns are only ever added, never changed or dropped, so a
+/// Adds the columns a newer schema has and the database lacks, and recreates the view over a
+/// deduplicated table so that it shows them. Columns are only ever added, never changed or dropped, so a
 /// database made by an older release keeps working with a newer one.
 async fn add_missing_columns(ch: &Clickhouse) -> Result<(), ClickhouseError> {
     let db = ch.database();
-    for (table, schema) in Table::ALL
-        .into_iter()
-        .filter_map(|t| Some((t, t.arrow_schema()?)))
-    {
+    for (table, schema) in Table::ALL.into_iter().map(|t| (t, t.arrow_schema())) {
         let raw = storage_name(table);
         let present: Vec<String> = ch
             .client()
@@ -125,12 +122,14 @@ async fn add_missing_columns(ch: &Clickhouse) -> Result<(), ClickhouseError> {
             .await?;
         }
         let name = table.name();
-        run(ch, &format!("DROP TABLE IF EXISTS {db}.{name}")).await?;
-        run(
-            ch,
-            &format!("CREATE VIEW IF NOT EXISTS {db}.{name} AS SELECT * FROM {db}.{raw} FINAL"),
-        )
-        .await?;
+        if raw != name {
+            run(ch, &format!("DROP TABLE IF EXISTS {db}.{name}")).await?;
+            run(
+                ch,
+                &format!("CREATE VIEW IF NOT EXISTS {db}.{name} AS SELECT * FROM {db}.{raw} FINAL"),
+            )
+            .await?;
+        }
         tracing::info!(
             table = name,
             added = missing.len(),
@@ -214,19 +213,17 @@ fn initial(caps: &Capabilities, db: &str) -> Vec<String> {
         "PARTITION BY toYYYYMM(window_start)",
         "project, model, feature, test, window_start, window_end",
     );
-    out.push(format!(
-        "CREATE TABLE IF NOT EXISTS {db}.{} (time {t}, rule {l}, fingerprint String, labels String, \
-         from_state {l}, to_state {l}, value Nullable(Float64), message String, monitor_id String) \
-         ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (rule, fingerprint, time)",
-        Table::AlertEvents.name()
-    ));
-    out.push(format!(
-        "CREATE TABLE IF NOT EXISTS {db}.{} (time {t}, delivery_id String, idempotency_key String, \
-         rule {l}, action {l}, url String, attempt UInt32, status_code Nullable(UInt16), \
-         ok UInt8, error Nullable(String), duration_ms Float64) \
-         ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (rule, time, delivery_id, attempt)",
-        Table::WebhookDeliveries.name()
-    ));
+    // Append-only: every transition and every attempt is a row of its own.
+    for (table, order) in [
+        (Table::AlertEvents, "rule, fingerprint, time"),
+        (Table::WebhookDeliveries, "rule, time, delivery_id, attempt"),
+    ] {
+        out.push(format!(
+            "CREATE TABLE IF NOT EXISTS {db}.{} ({}) ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY ({order})",
+            table.name(),
+            columns_of(&table.arrow_schema(), caps)
+        ));
+    }
     out
 }
 
@@ -245,6 +242,8 @@ pub(crate) fn columns_of(schema: &SchemaRef, caps: &Capabilities) -> String {
                 DataType::Utf8 | DataType::Binary => "String",
                 DataType::Float64 => "Float64",
                 DataType::UInt64 => "UInt64",
+                DataType::UInt32 => "UInt32",
+                DataType::UInt16 => "UInt16",
                 DataType::Int64 => "Int64",
                 DataType::Int32 => "Int32",
                 DataType::UInt8 => "UInt8",

@@ -7,7 +7,8 @@ use arrow::{
     array::{
         Array, AsArray, RecordBatch,
         types::{
-            Float64Type, Int32Type, Int64Type, TimestampMillisecondType, UInt8Type, UInt64Type,
+            Float64Type, Int32Type, Int64Type, TimestampMillisecondType, UInt8Type, UInt16Type,
+            UInt32Type, UInt64Type,
         },
     },
     datatypes::DataType,
@@ -48,6 +49,8 @@ fn encode_value(column: &dyn Array, row: usize, caps: &Capabilities, out: &mut B
         DataType::UInt64 => out.put_u64_le(column.as_primitive::<UInt64Type>().value(row)),
         DataType::Int64 => out.put_i64_le(column.as_primitive::<Int64Type>().value(row)),
         DataType::Int32 => out.put_i32_le(column.as_primitive::<Int32Type>().value(row)),
+        DataType::UInt32 => out.put_u32_le(column.as_primitive::<UInt32Type>().value(row)),
+        DataType::UInt16 => out.put_u16_le(column.as_primitive::<UInt16Type>().value(row)),
         DataType::UInt8 => out.put_u8(column.as_primitive::<UInt8Type>().value(row)),
         DataType::Timestamp(..) => {
             let ms = column.as_primitive::<TimestampMillisecondType>().value(row);

@@ -20,7 +20,7 @@ use datafusion::{
 use sightline_schemas::{DeadLetter, Sink, SinkError, Table, TableBatch};
 
 /// Tables the embedded store keeps: schema, dedup key, and the column whose latest value wins.
-fn layout(table: Table) -> Option<(SchemaRef, &'static str, &'static str)> {
+fn layout(table: Table) -> (SchemaRef, &'static str, &'static str) {
     let (key, version) = match table {
         Table::LlmEvents | Table::Feedback => ("event_id", "ingested_at"),
         Table::Evaluations => ("request_id, evaluator, metric", "ingested_at"),
@@ -29,9 +29,11 @@ fn layout(table: Table) -> Option<(SchemaRef, &'static str, &'static str)> {
             "project, model, feature, test, window_start, window_end",
             "created_at",
         ),
-        _ => return None,
+        // Append-only on ClickHouse; the key only folds a batch written twice.
+        Table::AlertEvents => ("rule, fingerprint, time, to_state, monitor_id", "time"),
+        Table::WebhookDeliveries => ("delivery_id, attempt", "time"),
     };
-    Some((table.arrow_schema()?, key, version))
+    (table.arrow_schema(), key, version)
 }
 
 #[derive(Debug)]
@@ -62,7 +64,7 @@ impl ParquetStore {
     /// Opens (creating if needed) the data directory.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, EmbeddedError> {
         let dir = dir.into();
-        for table in Table::ALL.into_iter().filter(|t| layout(*t).is_some()) {
+        for table in Table::ALL {
             let path = dir.join(table.name());
             fs::create_dir_all(&path).map_err(|source| EmbeddedError::Io { path, source })?;
         }
@@ -82,9 +84,7 @@ impl ParquetStore {
     pub async fn session(&self) -> Result<SessionContext, EmbeddedError> {
         let ctx = SessionContext::new();
         for table in Table::ALL {
-            let Some((schema, key, version)) = layout(table) else {
-                continue;
-            };
+            let (schema, key, version) = layout(table);
             let name = table.name();
             let path = self.dir.join(name);
             let options = ParquetReadOptions {
@@ -126,9 +126,8 @@ impl Sink for ParquetStore {
             let seq = self.sequence;
             let written = self.written.entry(table).or_default();
             *written += 1;
-            let compact = (*written >= self.compaction.every)
-                .then(|| layout(table).map(|(schema, _, _)| (self.compaction, schema)))
-                .flatten();
+            let compact =
+                (*written >= self.compaction.every).then(|| (self.compaction, layout(table).0));
             if compact.is_some() {
                 *written = 0;
             }

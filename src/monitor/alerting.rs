@@ -1,0 +1,556 @@
+//! Alert rules in the monitor. Each round computes every rule's metric through the store, moves
+//! the alerts, stores the transitions in `alert_events`, and only then sends the webhooks of those
+//! that act, so a restart, which rebuilds the alerts from `alert_events`, never sends one twice.
+
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use arrow::{array::AsArray, datatypes::Float64Type};
+use sightline_alerts::{
+    ActionKind, Alert, Alerts, Rule, State, Transition,
+    exposition::AlertMetrics,
+    rules,
+    state::Stored,
+    template,
+    webhook::{
+        Allowlist, Delivery, RetryPolicy, Secret, Sender,
+        payload::{self, Evidence, Extra, TrainingData},
+    },
+};
+use sightline_schemas::{
+    Table, TableBatch, Timestamp,
+    alert_tables::{AlertEvent, WebhookDelivery, alert_events_batch, webhook_deliveries_batch},
+};
+use tokio::task::JoinSet;
+
+use super::{
+    rows::Store,
+    window_metrics::{Computed, compute},
+};
+use crate::config::AlertsConfig;
+
+/// How long a monitor that stops or steps down waits for webhooks still being sent.
+pub const WEBHOOK_DRAIN: Duration = Duration::from_secs(10);
+
+/// `sightline monitor --check-rules FILE`.
+pub fn check_rules(file: &Path) -> ExitCode {
+    match rules::load(file) {
+        Ok(rules) => {
+            println!("{}: {} rules, all valid", file.display(), rules.len());
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in problems {
+                println!("{}:{p}", file.display());
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `sightline monitor --dry-run`: every rule's values now, one JSON line each.
+pub async fn dry_run(config: &AlertsConfig, store: &Store) -> anyhow::Result<ExitCode> {
+    let path = config
+        .rules
+        .as_deref()
+        .context("--dry-run needs rules: --rules FILE or alerts.rules")?;
+    let rules = load(path)?;
+    let now = Timestamp::now().millis().div_euclid(1000) * 1000;
+    for rule in &rules {
+        let computed = compute(store, rule, now)
+            .await
+            .with_context(|| format!("rule {}", rule.name))?;
+        for (labels, value) in &computed.values {
+            let line = serde_json::json!({
+                "rule": rule.name,
+                "labels": labels,
+                "value": value,
+                "holds": rule.condition.holds(*value),
+                "sql": computed.sql,
+            });
+            println!("{line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The rules of a file, or every problem in it.
+fn load(path: &Path) -> anyhow::Result<Vec<Rule>> {
+    rules::load(path).map_err(|problems| {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}:{p}", path.display()))
+            .collect();
+        anyhow::anyhow!("the rule file has problems:\n{}", lines.join("\n"))
+    })
+}
+
+pub struct Alerting {
+    rules: Vec<Rule>,
+    /// Rebuilt from `alert_events` when this monitor becomes the active one; none in standby.
+    alerts: Option<Alerts>,
+    sender: Arc<Sender>,
+    metrics: Arc<AlertMetrics>,
+    monitor_id: String,
+    external_url: String,
+    in_flight: JoinSet<Vec<WebhookDelivery>>,
+    /// Attempts not stored yet.
+    unsaved: Vec<WebhookDelivery>,
+    /// Firing alerts restored without any recorded delivery: the monitor stopped between storing
+    /// the transition and sending. They are sent on the next round.
+    owed: Vec<(String, String)>,
+}
+
+impl Alerting {
+    /// Loads and checks the rules and the webhook settings; none without a rule file.
+    pub fn new(config: &AlertsConfig, metrics: Arc<AlertMetrics>) -> anyhow::Result<Option<Self>> {
+        let Some(path) = &config.rules else {
+            return Ok(None);
+        };
+        let rules = load(path)?;
+        let secret = read_secret(config)?;
+        let allow = match &config.allowed_hosts {
+            Some(list) => {
+                Allowlist::new(list).map_err(|e| anyhow::anyhow!("alerts.allowed_hosts: {e}"))?
+            }
+            None => Allowlist::loopback_and(rules.iter().map(|r| r.action.url.as_str())),
+        };
+        let policy = RetryPolicy {
+            timeout: config.timeout,
+            max_attempts: config.max_attempts,
+            backoff: config.backoff,
+            max_backoff: config.max_backoff,
+        };
+        let sender = Sender::new(secret, allow, policy).context("building the webhook client")?;
+        Ok(Some(Self {
+            rules,
+            alerts: None,
+            sender: Arc::new(sender),
+            metrics,
+            monitor_id: monitor_id(),
+            external_url: config.external_url.clone(),
+            in_flight: JoinSet::new(),
+            unsaved: Vec::new(),
+            owed: Vec::new(),
+        }))
+    }
+
+    /// Rebuilds the alerts from `alert_events`, as another monitor may have left them.
+    async fn restore(&mut self, store: &Store) -> anyhow::Result<()> {
+        let alerts = Alerts::restore(stored_transitions(store).await?, &self.rules);
+        self.owed.clear();
+        for alert in alerts
+            .active()
+            .filter(|a| a.state == State::Firing && a.acted)
+        {
+            if !delivered(store, &payload::idempotency_key(alert)).await? {
+                self.owed
+                    .push((alert.rule.clone(), alert.fingerprint.clone()));
+            }
+        }
+        tracing::info!(
+            rules = self.rules.len(),
+            firing = alerts.count(State::Firing),
+            pending = alerts.count(State::Pending),
+            owed = self.owed.len(),
+            "alert rules loaded"
+        );
+        self.metrics.snapshot(Some(&alerts));
+        self.alerts = Some(alerts);
+        Ok(())
+    }
+
+    /// Steps down: another monitor holds the lease now. Webhooks in flight finish first.
+    pub async fn standby(&mut self, store: &mut Store) {
+        if self.alerts.take().is_some() {
+            self.finish(store, WEBHOOK_DRAIN).await;
+            self.metrics.snapshot(None);
+            tracing::info!("alert rules on standby: another monitor holds the lease");
+        }
+    }
+
+    /// Evaluates every rule once. The alerts move only once their transitions are stored.
+    pub async fn round(&mut self, store: &mut Store) -> anyhow::Result<()> {
+        self.collect_finished();
+        if self.alerts.is_none() {
+            self.restore(store).await?;
+        }
+        let now = Timestamp::now().millis().div_euclid(1000) * 1000;
+        let mut next = self.alerts.clone().unwrap_or_default();
+        let mut moved: Vec<(usize, Transition)> = Vec::new();
+        let mut computed: BTreeMap<usize, Computed> = BTreeMap::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let started = Instant::now();
+            match compute(store, rule, now).await {
+                Ok(c) => {
+                    moved.extend(
+                        next.evaluate(rule, &c.values, now)
+                            .into_iter()
+                            .map(|t| (i, t)),
+                    );
+                    computed.insert(i, c);
+                    self.metrics.evaluated(&rule.name, started.elapsed(), true);
+                }
+                Err(e) => {
+                    // A rule that cannot read its metric leaves its alerts as they are: an
+                    // unreachable store is not a recovery.
+                    tracing::warn!(rule = %rule.name, error = %format!("{e:#}"), "rule evaluation failed");
+                    self.metrics.evaluated(&rule.name, started.elapsed(), false);
+                }
+            }
+        }
+        if !moved.is_empty() {
+            let rows: Vec<AlertEvent> = moved
+                .iter()
+                .map(|(i, t)| self.event_row(&self.rules[*i], t))
+                .collect();
+            let mut batch = TableBatch::default();
+            batch.push(Table::AlertEvents, alert_events_batch(&rows)?);
+            store.write_batch(batch).await?;
+        }
+        self.metrics.snapshot(Some(&next));
+        let mut sends: Vec<(usize, Alert)> = Vec::new();
+        for alert in next.active() {
+            let key = (alert.rule.clone(), alert.fingerprint.clone());
+            let rule = self.rules.iter().position(|r| r.name == alert.rule);
+            // Owed until a round computes its rule, whose values are the evidence to send.
+            if let Some(i) = rule.filter(|i| computed.contains_key(i) && self.owed.contains(&key)) {
+                tracing::info!(rule = %alert.rule, fingerprint = %alert.fingerprint, "sending a notification the last run stored but did not send");
+                sends.push((i, alert.clone()));
+                self.owed.retain(|o| *o != key);
+            }
+        }
+        for (i, t) in moved {
+            let rule = &self.rules[i];
+            log_transition(rule, &t);
+            let sends_webhook = match t.alert.state {
+                State::Firing => t.alert.acted,
+                State::Resolved => rule.action.send_resolved,
+                _ => false,
+            };
+            if sends_webhook {
+                sends.push((i, t.alert));
+            }
+        }
+        self.alerts = Some(next);
+        for (i, alert) in sends {
+            if let Some(c) = computed.get(&i) {
+                let webhook = self.webhook(store, &self.rules[i], &alert, c).await;
+                self.send(webhook);
+            }
+        }
+        self.save_attempts(store).await;
+        Ok(())
+    }
+
+    /// Waits for the webhooks in flight, up to `deadline`, and stores their attempts.
+    pub async fn finish(&mut self, store: &mut Store, deadline: Duration) {
+        let wait = async {
+            while let Some(done) = self.in_flight.join_next().await {
+                if let Ok(rows) = done {
+                    self.unsaved.extend(rows);
+                }
+            }
+        };
+        if tokio::time::timeout(deadline, wait).await.is_err() {
+            tracing::warn!(
+                in_flight = self.in_flight.len(),
+                "stopping with webhooks still being retried"
+            );
+        }
+        self.save_attempts(store).await;
+    }
+
+    fn collect_finished(&mut self) {
+        while let Some(done) = self.in_flight.try_join_next() {
+            if let Ok(rows) = done {
+                self.unsaved.extend(rows);
+            }
+        }
+    }
+
+    async fn save_attempts(&mut self, store: &mut Store) {
+        self.collect_finished();
+        if self.unsaved.is_empty() {
+            return;
+        }
+        let stored = async {
+            let mut batch = TableBatch::default();
+            batch.push(
+                Table::WebhookDeliveries,
+                webhook_deliveries_batch(&self.unsaved)?,
+            );
+            store.write_batch(batch).await
+        };
+        match stored.await {
+            Ok(()) => self.unsaved.clear(),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "storing webhook attempts failed; retrying next round")
+            }
+        }
+    }
+
+    fn event_row(&self, rule: &Rule, t: &Transition) -> AlertEvent {
+        let mut message = format!("{}: value {}", rule.expr, shown(t.alert.value));
+        if t.alert.state == State::Firing && !t.alert.acted {
+            message.push_str(&format!(
+                "; {} not sent: the alert fired less than its cooldown ({}s) before",
+                rule.action.kind.name(),
+                rule.cooldown.as_secs()
+            ));
+        }
+        AlertEvent {
+            time: Timestamp(t.at),
+            rule: rule.name.clone(),
+            fingerprint: t.alert.fingerprint.clone(),
+            labels: serde_json::to_string(&t.alert.labels).unwrap_or_default(),
+            from_state: t.from.name().into(),
+            to_state: t.alert.state.name().into(),
+            value: t.alert.value,
+            message,
+            monitor_id: self.monitor_id.clone(),
+        }
+    }
+
+    /// The webhook for an alert, with its evidence.
+    async fn webhook(
+        &self,
+        store: &Store,
+        rule: &Rule,
+        alert: &Alert,
+        computed: &Computed,
+    ) -> Webhook {
+        let extra = match extra(store, rule, alert, computed).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(rule = %rule.name, error = %format!("{e:#}"), "gathering webhook evidence failed; sending without it");
+                bare_extra(rule, alert, computed)
+            }
+        };
+        let body = payload::body(rule, alert, &self.external_url, &extra);
+        let rollback_from = (rule.action.kind == ActionKind::Rollback
+            && alert.state == State::Firing)
+            .then(|| extra.current_version.clone())
+            .flatten();
+        Webhook {
+            delivery: Delivery {
+                url: template::url(&rule.action.url, &alert.labels),
+                body: serde_json::to_vec(&body).unwrap_or_default(),
+                idempotency_key: payload::idempotency_key(alert),
+                rule: rule.name.clone(),
+                action: rule.action.kind.name().into(),
+            },
+            rollback_from,
+        }
+    }
+
+    /// Sends in the background; the attempts are stored once it ends.
+    fn send(&mut self, webhook: Webhook) {
+        let sender = self.sender.clone();
+        let metrics = self.metrics.clone();
+        self.in_flight.spawn(async move {
+            let Webhook {
+                delivery,
+                rollback_from,
+            } = webhook;
+            let mut outcome = sender.send(&delivery).await;
+            metrics.delivered(&delivery.action, outcome.ok);
+            if let (true, Some(from)) = (outcome.ok, rollback_from) {
+                let detail = confirm_rollback(outcome.response.as_deref(), &from);
+                tracing::info!(rule = %delivery.rule, %detail, "rollback result");
+                if let Some(last) = outcome.attempts.last_mut() {
+                    last.detail = Some(detail);
+                }
+            }
+            outcome.attempts
+        });
+    }
+}
+
+struct Webhook {
+    delivery: Delivery,
+    /// For a rollback: the version it rolls back from, to confirm the change against.
+    rollback_from: Option<String>,
+}
+
+/// Whether the receiver reports a different active version than the one rolled back from.
+fn confirm_rollback(response: Option<&str>, from: &str) -> String {
+    let active = response
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+        .and_then(|v| {
+            v.get("active_version")
+                .and_then(|a| a.as_str())
+                .map(str::to_owned)
+        });
+    match active {
+        Some(v) if v != from => format!("confirmed: active version {v} (was {from})"),
+        Some(v) => format!("not confirmed: active version is still {v}"),
+        None => "not confirmed: the response names no active_version".into(),
+    }
+}
+
+fn bare_extra(rule: &Rule, alert: &Alert, c: &Computed) -> Extra {
+    let label = |k: &str| alert.labels.get(k).cloned();
+    Extra {
+        action: rule.action.kind.name(),
+        project: label("project"),
+        model: label("model"),
+        current_version: label("version"),
+        target_version: None,
+        evidence: Evidence {
+            expr: rule.expr.clone(),
+            value: alert.value,
+            threshold: rule.condition.threshold,
+            window_start: payload::rfc3339(c.from_ms),
+            window_end: payload::rfc3339(c.to_ms),
+            sql: c.sql.clone(),
+        },
+        drift_reports: Vec::new(),
+        training_data: None,
+    }
+}
+
+/// The evidence, plus what the action needs: the version to roll back to, or the drift reports
+/// and the training data for a retrain.
+async fn extra(store: &Store, rule: &Rule, alert: &Alert, c: &Computed) -> anyhow::Result<Extra> {
+    let mut extra = bare_extra(rule, alert, c);
+    let (Some(project), Some(model)) = (extra.project.clone(), extra.model.clone()) else {
+        return Ok(extra);
+    };
+    let scope = format!(
+        "project = {} AND model = {}",
+        store.literal(&project),
+        store.literal(&model)
+    );
+    match rule.action.kind {
+        ActionKind::Rollback => {
+            let Some(current) = &extra.current_version else {
+                return Ok(extra);
+            };
+            let week_ms = 7 * 24 * 3600 * 1000;
+            let sql = format!(
+                "SELECT model_version FROM llm_events WHERE {scope} AND model_version != {} AND {} \
+                 GROUP BY model_version ORDER BY max(request_time) DESC LIMIT 1",
+                store.literal(current),
+                store.time_range("request_time", c.to_ms - week_ms, c.to_ms)
+            );
+            extra.target_version = store
+                .rows_json(&sql)
+                .await?
+                .first()
+                .and_then(|r| r.get("model_version")?.as_str().map(str::to_owned));
+        }
+        ActionKind::Retrain => {
+            let sql = format!(
+                "SELECT * FROM drift_reports WHERE {scope} AND drifted = 1 AND {} \
+                 ORDER BY window_end, feature, test",
+                store.time_range("window_end", c.from_ms, c.to_ms + 1000)
+            );
+            extra.drift_reports = store.rows_json(&sql).await?;
+            extra.training_data = Some(TrainingData {
+                from: payload::rfc3339(c.from_ms),
+                to: payload::rfc3339(c.to_ms),
+                sql: format!(
+                    "SELECT * FROM llm_events WHERE {scope} AND {}",
+                    store.time_range("request_time", c.from_ms, c.to_ms)
+                ),
+            });
+        }
+        ActionKind::Notify => {}
+    }
+    Ok(extra)
+}
+
+fn log_transition(rule: &Rule, t: &Transition) {
+    tracing::info!(
+        rule = %rule.name,
+        from = t.from.name(),
+        to = t.alert.state.name(),
+        labels = %serde_json::to_string(&t.alert.labels).unwrap_or_default(),
+        value = %shown(t.alert.value),
+        "alert"
+    );
+}
+
+fn shown(value: Option<f64>) -> String {
+    value.map_or_else(|| "none".into(), |v| format!("{v:.6}"))
+}
+
+/// Every stored transition, oldest first.
+async fn stored_transitions(store: &Store) -> anyhow::Result<Vec<Stored>> {
+    let millis = if store.is_clickhouse() {
+        "toFloat64(toUnixTimestamp(time)) * 1000"
+    } else {
+        "CAST(CAST(time AS BIGINT) AS DOUBLE)"
+    };
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("t", arrow::datatypes::DataType::Float64, false),
+        arrow::datatypes::Field::new("rule", arrow::datatypes::DataType::Utf8, false),
+        arrow::datatypes::Field::new("fingerprint", arrow::datatypes::DataType::Utf8, false),
+        arrow::datatypes::Field::new("labels", arrow::datatypes::DataType::Utf8, false),
+        arrow::datatypes::Field::new("to_state", arrow::datatypes::DataType::Utf8, false),
+        arrow::datatypes::Field::new("value", arrow::datatypes::DataType::Float64, true),
+    ]));
+    let sql = format!(
+        "SELECT {millis} AS t, rule, fingerprint, labels, to_state, value FROM alert_events ORDER BY t"
+    );
+    let batch = store
+        .select(&sql, schema)
+        .await
+        .context("reading alert_events")?;
+    let t = batch.column(0).as_primitive::<Float64Type>();
+    let text = |i: usize| batch.column(i).as_string::<i32>();
+    let value = batch.column(5).as_primitive::<Float64Type>();
+    let mut out = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let Some(to) = State::from_name(text(4).value(row)) else {
+            continue;
+        };
+        out.push(Stored {
+            time: t.value(row) as i64,
+            rule: text(1).value(row).to_owned(),
+            fingerprint: text(2).value(row).to_owned(),
+            labels: serde_json::from_str(text(3).value(row)).unwrap_or_default(),
+            to,
+            value: (!arrow::array::Array::is_null(value, row)).then(|| value.value(row)),
+        });
+    }
+    Ok(out)
+}
+
+/// Whether any attempt was made for a notification.
+async fn delivered(store: &Store, idempotency_key: &str) -> anyhow::Result<bool> {
+    let sql = format!(
+        "SELECT delivery_id FROM webhook_deliveries WHERE idempotency_key = {} LIMIT 1",
+        store.literal(idempotency_key)
+    );
+    Ok(!store.rows_json(&sql).await?.is_empty())
+}
+
+fn read_secret(config: &AlertsConfig) -> anyhow::Result<Secret> {
+    let text = match &config.webhook_secret_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading alerts.webhook_secret_file {}", path.display()))?,
+        None => std::env::var("SIGHTLINE_WEBHOOK_SECRET").unwrap_or_default(),
+    };
+    Secret::new(text.trim().as_bytes()).context(
+        "webhooks are always signed: set alerts.webhook_secret_file, or SIGHTLINE_WEBHOOK_SECRET",
+    )
+}
+
+/// Names this monitor in `alert_events`.
+fn monitor_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "monitor".into());
+    format!("{host}-{}", std::process::id())
+}
