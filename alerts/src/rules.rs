@@ -23,7 +23,8 @@ pub struct Rule {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     pub action: Action,
-    /// After the action runs for a label set, it does not run again for it until this has passed.
+    /// An alert that fires again less than this after its previous firing does not run the
+    /// action again, so a flapping alert acts once.
     pub cooldown: Duration,
     /// Fewer rows than this in the window give no value, and so cannot fire.
     pub min_samples: u64,
@@ -292,7 +293,11 @@ fn valid_label(key: &str) -> bool {
 
 /// The URL with every placeholder filled must be absolute http or https.
 fn check_url(url: &str) -> Result<(), String> {
-    let filled = crate::template::url(url, &BTreeMap::new());
+    let example: BTreeMap<String, String> = crate::template::placeholders(url)
+        .into_iter()
+        .map(|name| (name.to_owned(), "x".to_owned()))
+        .collect();
+    let filled = crate::template::url(url, &example)?;
     let parsed = reqwest::Url::parse(&filled).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
     match parsed.scheme() {
         "http" | "https" if parsed.host_str().is_some() => Ok(()),

@@ -204,11 +204,10 @@ impl Alerts {
                 out.push(t);
             }
         }
-        // An inactive alert holds nothing worth keeping; a resolved one keeps its last firing time
-        // for the cooldown until that has passed.
+        // An alert at rest is kept while its last firing still counts for the cooldown, so a
+        // blip of pending in between does not reset it.
         self.alerts.retain(|_, a| match a.state {
-            State::Inactive => false,
-            State::Resolved => {
+            State::Inactive | State::Resolved => {
                 a.rule != rule.name || a.fired_at.is_some_and(|f| now - f < cooldown_ms)
             }
             _ => true,
@@ -294,8 +293,13 @@ mod tests {
             states(&alerts.evaluate(&r, &slow(50.0), 13_000)),
             [(State::Firing, State::Resolved)]
         );
-        // Again within the cooldown: it fires, but does not act.
+        // Again within the cooldown, after a pending blip: it fires, but does not act.
         alerts.evaluate(&r, &slow(500.0), 14_000);
+        assert_eq!(
+            states(&alerts.evaluate(&r, &slow(50.0), 15_000)),
+            [(State::Pending, State::Inactive)]
+        );
+        alerts.evaluate(&r, &slow(500.0), 16_000);
         let again = alerts.evaluate(&r, &slow(500.0), 30_000);
         assert_eq!(states(&again), [(State::Pending, State::Firing)]);
         assert!(!again[0].alert.acted);

@@ -11,11 +11,24 @@ pub fn text(template: &str, labels: &BTreeMap<String, String>, value: Option<f64
     })
 }
 
-/// An action URL with the alert's labels filled in, each percent-encoded as one path segment, so
-/// that a label cannot change the host or add a path.
-pub fn url(template: &str, labels: &BTreeMap<String, String>) -> String {
-    fill(template, |name| {
-        let value = labels.get(name).map_or("", String::as_str);
+/// An action URL with the alert's labels filled in, each percent-encoded as one path segment.
+/// A label that is missing, empty, `.` or `..` is refused: it would leave an empty segment or, as
+/// a dot segment, move the request to another path.
+pub fn url(template: &str, labels: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut refused = None;
+    let filled = fill(template, |name| {
+        let value = match labels.get(name).map(String::as_str) {
+            None | Some("" | "." | "..") => {
+                refused.get_or_insert_with(|| {
+                    format!(
+                        "label {name} is {:?}, which cannot fill the URL",
+                        labels.get(name)
+                    )
+                });
+                ""
+            }
+            Some(v) => v,
+        };
         Some(
             value
                 .bytes()
@@ -27,11 +40,24 @@ pub fn url(template: &str, labels: &BTreeMap<String, String>) -> String {
                 })
                 .collect(),
         )
-    })
+    });
+    match refused {
+        Some(reason) => Err(reason),
+        None => Ok(filled),
+    }
+}
+
+/// The names of the placeholders in a template.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
 }
 
 /// Replaces each `{name}` the lookup knows; leaves the others as written.
-fn fill(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+fn fill(template: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -66,8 +92,20 @@ mod tests {
             ("version".to_owned(), "2".to_owned()),
         ]);
         assert_eq!(
-            url("http://node/admin/models/{model}/rollback", &labels),
-            "http://node/admin/models/chat%2Fv2%20x/rollback"
+            url("http://node/admin/models/{model}/rollback", &labels).as_deref(),
+            Ok("http://node/admin/models/chat%2Fv2%20x/rollback")
+        );
+        for bad in ["", ".", ".."] {
+            let labels = BTreeMap::from([("model".to_owned(), bad.to_owned())]);
+            assert!(
+                url("http://node/admin/models/{model}/rollback", &labels).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(url("http://node/{missing}", &labels).is_err());
+        assert_eq!(
+            placeholders("http://h/{model}/x/{version}"),
+            ["model", "version"]
         );
         assert_eq!(
             text("{model} {version} at {value} {unknown}", &labels, Some(2.5)),

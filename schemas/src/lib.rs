@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod llm_events;
 pub mod money;
 pub mod problem;
+pub mod prometheus;
 pub mod side_tables;
 pub mod sink;
 pub mod tables;

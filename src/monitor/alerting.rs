@@ -1,6 +1,8 @@
 //! Alert rules in the monitor. Each round computes every rule's metric through the store, moves
 //! the alerts, stores the transitions in `alert_events`, and only then sends the webhooks of those
-//! that act, so a restart, which rebuilds the alerts from `alert_events`, never sends one twice.
+//! that act. A restart rebuilds the alerts from `alert_events`, so an alert that was firing does
+//! not fire again; delivery is at least once, and every delivery of one notification carries the
+//! same idempotency key.
 
 use std::{
     collections::BTreeMap,
@@ -27,7 +29,7 @@ use sightline_schemas::{
     Table, TableBatch, Timestamp,
     alert_tables::{AlertEvent, WebhookDelivery, alert_events_batch, webhook_deliveries_batch},
 };
-use tokio::task::JoinSet;
+use tokio::{sync::mpsc, task::JoinSet};
 
 use super::{
     rows::Store,
@@ -99,7 +101,10 @@ pub struct Alerting {
     metrics: Arc<AlertMetrics>,
     monitor_id: String,
     external_url: String,
-    in_flight: JoinSet<Vec<WebhookDelivery>>,
+    in_flight: JoinSet<()>,
+    /// Attempts as they end, from the webhooks in flight.
+    attempts: mpsc::UnboundedReceiver<WebhookDelivery>,
+    attempted: mpsc::UnboundedSender<WebhookDelivery>,
     /// Attempts not stored yet.
     unsaved: Vec<WebhookDelivery>,
     /// Firing alerts restored without any recorded delivery: the monitor stopped between storing
@@ -128,6 +133,7 @@ impl Alerting {
             max_backoff: config.max_backoff,
         };
         let sender = Sender::new(secret, allow, policy).context("building the webhook client")?;
+        let (attempted, attempts) = mpsc::unbounded_channel();
         Ok(Some(Self {
             rules,
             alerts: None,
@@ -136,6 +142,8 @@ impl Alerting {
             monitor_id: monitor_id(),
             external_url: config.external_url.clone(),
             in_flight: JoinSet::new(),
+            attempts,
+            attempted,
             unsaved: Vec::new(),
             owed: Vec::new(),
         }))
@@ -166,7 +174,8 @@ impl Alerting {
         Ok(())
     }
 
-    /// Steps down: another monitor holds the lease now. Webhooks in flight finish first.
+    /// Steps down: another monitor holds the lease now. Webhooks in flight get a while to finish;
+    /// the rest are dropped, and their attempts so far are stored, so the new leader sees them.
     pub async fn standby(&mut self, store: &mut Store) {
         if self.alerts.take().is_some() {
             self.finish(store, WEBHOOK_DRAIN).await;
@@ -175,9 +184,13 @@ impl Alerting {
         }
     }
 
-    /// Evaluates every rule once. The alerts move only once their transitions are stored.
-    pub async fn round(&mut self, store: &mut Store) -> anyhow::Result<()> {
-        self.collect_finished();
+    /// Evaluates every rule once. The alerts move only once their transitions are stored, and
+    /// nothing is stored or sent once `leading` says the lease has moved on.
+    pub async fn round(
+        &mut self,
+        store: &mut Store,
+        leading: impl Fn() -> bool,
+    ) -> anyhow::Result<()> {
         if self.alerts.is_none() {
             self.restore(store).await?;
         }
@@ -205,6 +218,9 @@ impl Alerting {
                 }
             }
         }
+        if !leading() {
+            return Ok(());
+        }
         if !moved.is_empty() {
             let rows: Vec<AlertEvent> = moved
                 .iter()
@@ -216,10 +232,17 @@ impl Alerting {
         }
         self.metrics.snapshot(Some(&next));
         let mut sends: Vec<(usize, Alert)> = Vec::new();
-        for alert in next.active() {
+        // An owed notification says the alert fires: it goes out while it still does, once a
+        // round has computed its rule for the evidence, and is forgotten once it does not.
+        let firing: Vec<&Alert> = next.active().filter(|a| a.state == State::Firing).collect();
+        self.owed.retain(|(rule, fingerprint)| {
+            firing
+                .iter()
+                .any(|a| &a.rule == rule && &a.fingerprint == fingerprint)
+        });
+        for alert in firing {
             let key = (alert.rule.clone(), alert.fingerprint.clone());
             let rule = self.rules.iter().position(|r| r.name == alert.rule);
-            // Owed until a round computes its rule, whose values are the evidence to send.
             if let Some(i) = rule.filter(|i| computed.contains_key(i) && self.owed.contains(&key)) {
                 tracing::info!(rule = %alert.rule, fingerprint = %alert.fingerprint, "sending a notification the last run stored but did not send");
                 sends.push((i, alert.clone()));
@@ -240,43 +263,37 @@ impl Alerting {
         }
         self.alerts = Some(next);
         for (i, alert) in sends {
+            if !leading() {
+                break;
+            }
             if let Some(c) = computed.get(&i) {
-                let webhook = self.webhook(store, &self.rules[i], &alert, c).await;
-                self.send(webhook);
+                let delivery = self.webhook(store, &self.rules[i], &alert, c).await;
+                self.send(delivery);
             }
         }
         self.save_attempts(store).await;
         Ok(())
     }
 
-    /// Waits for the webhooks in flight, up to `deadline`, and stores their attempts.
+    /// Waits for the webhooks in flight, up to `deadline`, drops the ones still retrying, and
+    /// stores every attempt made.
     pub async fn finish(&mut self, store: &mut Store, deadline: Duration) {
-        let wait = async {
-            while let Some(done) = self.in_flight.join_next().await {
-                if let Ok(rows) = done {
-                    self.unsaved.extend(rows);
-                }
-            }
-        };
+        let wait = async { while self.in_flight.join_next().await.is_some() {} };
         if tokio::time::timeout(deadline, wait).await.is_err() {
             tracing::warn!(
                 in_flight = self.in_flight.len(),
-                "stopping with webhooks still being retried"
+                "dropping webhooks still being retried"
             );
+            self.in_flight.abort_all();
         }
         self.save_attempts(store).await;
     }
 
-    fn collect_finished(&mut self) {
-        while let Some(done) = self.in_flight.try_join_next() {
-            if let Ok(rows) = done {
-                self.unsaved.extend(rows);
-            }
-        }
-    }
-
     async fn save_attempts(&mut self, store: &mut Store) {
-        self.collect_finished();
+        while let Ok(row) = self.attempts.try_recv() {
+            self.unsaved.push(row);
+        }
+        while self.in_flight.try_join_next().is_some() {}
         if self.unsaved.is_empty() {
             return;
         }
@@ -325,7 +342,7 @@ impl Alerting {
         rule: &Rule,
         alert: &Alert,
         computed: &Computed,
-    ) -> Webhook {
+    ) -> Delivery {
         let extra = match extra(store, rule, alert, computed).await {
             Ok(e) => e,
             Err(e) => {
@@ -334,64 +351,37 @@ impl Alerting {
             }
         };
         let body = payload::body(rule, alert, &self.external_url, &extra);
-        let rollback_from = (rule.action.kind == ActionKind::Rollback
-            && alert.state == State::Firing)
-            .then(|| extra.current_version.clone())
-            .flatten();
-        Webhook {
-            delivery: Delivery {
-                url: template::url(&rule.action.url, &alert.labels),
-                body: serde_json::to_vec(&body).unwrap_or_default(),
-                idempotency_key: payload::idempotency_key(alert),
-                rule: rule.name.clone(),
-                action: rule.action.kind.name().into(),
-            },
-            rollback_from,
+        let (url, unfillable) = match template::url(&rule.action.url, &alert.labels) {
+            Ok(url) => (url, None),
+            Err(reason) => (rule.action.url.clone(), Some(reason)),
+        };
+        Delivery {
+            url,
+            unfillable,
+            body: serde_json::to_vec(&body).unwrap_or_default(),
+            idempotency_key: payload::idempotency_key(alert),
+            rule: rule.name.clone(),
+            action: rule.action.kind.name().into(),
+            rollback_from: (rule.action.kind == ActionKind::Rollback
+                && alert.state == State::Firing)
+                .then(|| extra.current_version.clone())
+                .flatten(),
         }
     }
 
-    /// Sends in the background; the attempts are stored once it ends.
-    fn send(&mut self, webhook: Webhook) {
+    /// Sends in the background; each attempt reaches `attempts` as it ends.
+    fn send(&mut self, delivery: Delivery) {
         let sender = self.sender.clone();
         let metrics = self.metrics.clone();
+        let attempted = self.attempted.clone();
         self.in_flight.spawn(async move {
-            let Webhook {
-                delivery,
-                rollback_from,
-            } = webhook;
-            let mut outcome = sender.send(&delivery).await;
-            metrics.delivered(&delivery.action, outcome.ok);
-            if let (true, Some(from)) = (outcome.ok, rollback_from) {
-                let detail = confirm_rollback(outcome.response.as_deref(), &from);
-                tracing::info!(rule = %delivery.rule, %detail, "rollback result");
-                if let Some(last) = outcome.attempts.last_mut() {
-                    last.detail = Some(detail);
-                }
-            }
-            outcome.attempts
+            let ok = sender
+                .send(&delivery, |row| {
+                    let _ = attempted.send(row);
+                })
+                .await;
+            metrics.delivered(&delivery.action, ok);
         });
-    }
-}
-
-struct Webhook {
-    delivery: Delivery,
-    /// For a rollback: the version it rolls back from, to confirm the change against.
-    rollback_from: Option<String>,
-}
-
-/// Whether the receiver reports a different active version than the one rolled back from.
-fn confirm_rollback(response: Option<&str>, from: &str) -> String {
-    let active = response
-        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
-        .and_then(|v| {
-            v.get("active_version")
-                .and_then(|a| a.as_str())
-                .map(str::to_owned)
-        });
-    match active {
-        Some(v) if v != from => format!("confirmed: active version {v} (was {from})"),
-        Some(v) => format!("not confirmed: active version is still {v}"),
-        None => "not confirmed: the response names no active_version".into(),
     }
 }
 

@@ -96,7 +96,7 @@ pub fn run(args: &MonitorArgs, config: &Config) -> anyhow::Result<ExitCode> {
                     if let Some(a) = alerting.as_mut() {
                         if !lease.held() {
                             a.standby(&mut store).await;
-                        } else if let Err(e) = a.round(&mut store).await {
+                        } else if let Err(e) = a.round(&mut store, || lease.held()).await {
                             tracing::warn!(error = %format!("{e:#}"), "alert round failed; retrying");
                         }
                     }

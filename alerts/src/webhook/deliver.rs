@@ -23,22 +23,18 @@ pub struct RetryPolicy {
 /// One webhook to send.
 #[derive(Debug, Clone)]
 pub struct Delivery {
+    /// With the alert's labels filled in; the template as written when they could not be.
     pub url: String,
+    /// Why the URL could not be filled, if it could not: the delivery fails without a request.
+    pub unfillable: Option<String>,
     pub body: Vec<u8>,
     /// The same for every delivery of the same notification, so receivers can drop repeats.
     pub idempotency_key: String,
     pub rule: String,
     pub action: String,
-}
-
-/// How a delivery ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub ok: bool,
-    /// The final response's body, when there was one.
-    pub response: Option<String>,
-    /// A `webhook_deliveries` row per attempt.
-    pub attempts: Vec<WebhookDelivery>,
+    /// For a rollback: the version it rolls back from. The receiver's answer must name another
+    /// `active_version` for the rollback to count as confirmed.
+    pub rollback_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,72 +71,84 @@ impl Sender {
         })
     }
 
-    /// Sends until a 2xx, a refusal that a retry cannot change, or the last attempt. Each attempt
-    /// is logged as it ends.
-    pub async fn send(&self, delivery: &Delivery) -> Outcome {
+    /// Sends until a 2xx, a refusal that a retry cannot change, or the last attempt; whether it
+    /// got through. Each attempt is logged and handed to `record` as it ends.
+    pub async fn send(&self, delivery: &Delivery, mut record: impl FnMut(WebhookDelivery)) -> bool {
         let delivery_id = uuid::Uuid::new_v4().to_string();
-        let mut attempts = Vec::new();
         let shown = shown_url(&delivery.url);
-        let mut row =
-            |attempt: u32, status: Option<u16>, ok: bool, error: Option<String>, took: Duration| {
-                tracing::info!(
-                    rule = %delivery.rule,
-                    action = %delivery.action,
-                    url = %shown,
-                    attempt,
-                    status = status.map(i64::from).unwrap_or(-1),
-                    ok,
-                    error = error.as_deref().unwrap_or(""),
-                    "webhook attempt"
-                );
-                attempts.push(WebhookDelivery {
-                    time: Timestamp::now(),
-                    delivery_id: delivery_id.clone(),
-                    idempotency_key: delivery.idempotency_key.clone(),
-                    rule: delivery.rule.clone(),
-                    action: delivery.action.clone(),
-                    url: shown.clone(),
-                    attempt,
-                    status_code: status,
-                    ok,
-                    error,
-                    duration_ms: took.as_secs_f64() * 1000.0,
-                    detail: None,
-                });
-            };
-        let url = match reqwest::Url::parse(&delivery.url)
-            .map_err(|e| format!("{shown:?} is not a URL: {e}"))
+        let mut row = |attempt: u32,
+                       status: Option<u16>,
+                       ok: bool,
+                       error: Option<String>,
+                       took: Duration,
+                       detail: Option<String>| {
+            tracing::info!(
+                rule = %delivery.rule,
+                action = %delivery.action,
+                url = %shown,
+                attempt,
+                status = status.map(i64::from).unwrap_or(-1),
+                ok,
+                error = error.as_deref().unwrap_or(""),
+                "webhook attempt"
+            );
+            record(WebhookDelivery {
+                time: Timestamp::now(),
+                delivery_id: delivery_id.clone(),
+                idempotency_key: delivery.idempotency_key.clone(),
+                rule: delivery.rule.clone(),
+                action: delivery.action.clone(),
+                url: shown.clone(),
+                attempt,
+                status_code: status,
+                ok,
+                error,
+                duration_ms: took.as_secs_f64() * 1000.0,
+                detail,
+            });
+        };
+        let url = match delivery
+            .unfillable
+            .clone()
+            .map_or(Ok(()), Err)
+            .and_then(|()| {
+                reqwest::Url::parse(&delivery.url)
+                    .map_err(|e| format!("{shown:?} is not a URL: {e}"))
+            })
             .and_then(|u| self.allow.check(&u).map(|()| u))
         {
             Ok(u) => u,
             Err(refused) => {
-                row(1, None, false, Some(refused), Duration::ZERO);
-                return Outcome {
-                    ok: false,
-                    response: None,
-                    attempts,
-                };
+                row(1, None, false, Some(refused), Duration::ZERO, None);
+                return false;
             }
         };
-        let mut wait = self.policy.backoff;
+        let mut wait = self.policy.backoff.min(self.policy.max_backoff);
         let mut attempt = 1;
-        let (ok, response) = loop {
+        loop {
             let started = Instant::now();
             let result = self.attempt(&url, delivery).await;
             let took = started.elapsed();
             match result {
                 Attempt::Ok(status, body) => {
-                    row(attempt, Some(status), true, None, took);
-                    break (true, Some(body));
+                    let detail = delivery
+                        .rollback_from
+                        .as_deref()
+                        .map(|from| confirm_rollback(&body, from));
+                    if let Some(d) = &detail {
+                        tracing::info!(rule = %delivery.rule, detail = %d, "rollback result");
+                    }
+                    row(attempt, Some(status), true, None, took, detail);
+                    return true;
                 }
                 Attempt::Fail(status, error) => {
-                    row(attempt, status, false, Some(error), took);
-                    break (false, None);
+                    row(attempt, status, false, Some(error), took, None);
+                    return false;
                 }
                 Attempt::Retry(status, error) => {
-                    row(attempt, status, false, Some(error), took);
+                    row(attempt, status, false, Some(error), took, None);
                     if attempt >= self.policy.max_attempts {
-                        break (false, None);
+                        return false;
                     }
                 }
             }
@@ -149,11 +157,6 @@ impl Sender {
             tokio::time::sleep(jittered).await;
             wait = (wait * 2).min(self.policy.max_backoff);
             attempt += 1;
-        };
-        Outcome {
-            ok,
-            response,
-            attempts,
         }
     }
 
@@ -185,9 +188,31 @@ impl Sender {
     }
 }
 
-/// The URL without its query string, which may carry a token, for logs and rows.
+/// Whether the receiver reports a different active version than the one rolled back from.
+fn confirm_rollback(response: &str, from: &str) -> String {
+    let active = serde_json::from_str::<serde_json::Value>(response)
+        .ok()
+        .and_then(|v| v.get("active_version")?.as_str().map(str::to_owned));
+    match active {
+        Some(v) if v != from => format!("confirmed: active version {v} (was {from})"),
+        Some(v) => format!("not confirmed: active version is still {v}"),
+        None => "not confirmed: the response names no active_version".into(),
+    }
+}
+
+/// The URL without what may carry a credential (user, password, query, fragment), for logs and
+/// rows.
 fn shown_url(url: &str) -> String {
-    url.split(['?', '#']).next().unwrap_or(url).to_owned()
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => url.split(['?', '#']).next().unwrap_or(url).to_owned(),
+    }
 }
 
 fn describe(e: &reqwest::Error) -> String {

@@ -6,5 +6,5 @@ pub mod payload;
 pub mod sign;
 
 pub use allow::Allowlist;
-pub use deliver::{Delivery, Outcome, RetryPolicy, Sender};
+pub use deliver::{Delivery, RetryPolicy, Sender};
 pub use sign::{Refused, Secret, sign, verify};

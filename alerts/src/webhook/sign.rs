@@ -23,10 +23,11 @@ impl Secret {
         (!bytes.is_empty()).then_some(Self(bytes))
     }
 
-    fn mac(&self, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+    /// Over the timestamp as written in the header, as receivers in other languages compute it.
+    fn mac(&self, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
-        mac.update(timestamp.to_string().as_bytes());
+        mac.update(timestamp.as_bytes());
         mac.update(b".");
         mac.update(body);
         mac
@@ -41,7 +42,10 @@ impl std::fmt::Debug for Secret {
 
 /// The signature header's value for a body sent at `timestamp` (Unix seconds).
 pub fn sign(secret: &Secret, timestamp: i64, body: &[u8]) -> String {
-    let tag = secret.mac(timestamp, body).finalize().into_bytes();
+    let tag = secret
+        .mac(&timestamp.to_string(), body)
+        .finalize()
+        .into_bytes();
     let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
     format!("v1={hex}")
 }
@@ -70,19 +74,18 @@ pub fn verify(
 ) -> Result<(), Refused> {
     let timestamp = timestamp.ok_or(Refused::Missing(TIMESTAMP_HEADER))?;
     let signature = signature.ok_or(Refused::Missing(SIGNATURE_HEADER))?;
+    let timestamp = timestamp.trim();
     let at: i64 = timestamp
-        .trim()
         .parse()
         .map_err(|_| Refused::BadTimestamp(timestamp.to_owned()))?;
-    let age = now - at;
-    if age.abs() > TOLERANCE_SECS {
-        return Err(Refused::Stale(age));
+    if now.abs_diff(at) > TOLERANCE_SECS.unsigned_abs() {
+        return Err(Refused::Stale(now.saturating_sub(at)));
     }
     let matches = signature
         .split(',')
         .filter_map(|s| s.trim().strip_prefix("v1="))
         .filter_map(decode_hex)
-        .any(|tag| secret.mac(at, body).verify_slice(&tag).is_ok());
+        .any(|tag| secret.mac(timestamp, body).verify_slice(&tag).is_ok());
     if matches {
         Ok(())
     } else {
