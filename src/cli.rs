@@ -28,7 +28,7 @@ pub enum Command {
     /// Serve the HTTP API, the dashboard and Prometheus metrics.
     Api,
     /// Serve ONNX models and emit a request and a response event for every call.
-    Infer,
+    Infer(InferArgs),
     /// Create or upgrade the ClickHouse database and tables.
     Migrate(StoreArgs),
     /// Run a read-only SQL query over the stored traces and print the result.
@@ -60,7 +60,7 @@ impl Command {
             Self::Pipeline(_) => "pipeline",
             Self::Monitor(_) => "monitor",
             Self::Api => "api",
-            Self::Infer => "infer",
+            Self::Infer(_) => "infer",
             Self::Migrate(_) => "migrate",
             Self::Sql(_) => "sql",
             Self::Produce(_) => "produce",
@@ -124,6 +124,60 @@ pub struct BaselineCreateArgs {
     /// provider); repeatable.
     #[arg(long, value_name = "COLUMN=VALUE")]
     pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// Models as <name>/model.toml and <name>/<version>/model.onnx [default: the config's
+    /// inference.model_repo, or SIGHTLINE_MODEL_REPO, which scripts/models.sh prints].
+    #[arg(long, value_name = "DIR")]
+    pub model_repo: Option<PathBuf>,
+    /// Address for the APIs and /metrics [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Kafka bootstrap servers, for the events.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["ingest_url", "no_events"])]
+    pub brokers: Option<String>,
+    /// Topic for the events [default: llm.events].
+    #[arg(long, value_name = "NAME")]
+    pub topic: Option<String>,
+    /// Send the events to an HTTP ingest (POST /v1/events) instead of Kafka.
+    #[arg(long, value_name = "URL", conflicts_with = "no_events")]
+    pub ingest_url: Option<String>,
+    /// Emit no events.
+    #[arg(long)]
+    pub no_events: bool,
+    /// Where the models run [default: cpu].
+    #[arg(long, value_name = "cpu|cuda")]
+    pub execution_provider: Option<String>,
+    /// A file holding the admin key; without one the admin API is off, except for signed rollbacks.
+    #[arg(long, value_name = "FILE")]
+    pub admin_key_file: Option<PathBuf>,
+}
+
+impl InferArgs {
+    pub fn apply(&self, config: &mut Config) {
+        let i = &mut config.inference;
+        if self.model_repo.is_some() {
+            i.model_repo.clone_from(&self.model_repo);
+        }
+        set(&mut i.listen, &self.listen);
+        if self.brokers.is_some() {
+            config.kafka.brokers.clone_from(&self.brokers);
+            i.ingest_url = None;
+        }
+        set(&mut config.kafka.topic, &self.topic);
+        if self.ingest_url.is_some() {
+            i.ingest_url.clone_from(&self.ingest_url);
+        }
+        if self.no_events {
+            i.events = false;
+        }
+        set(&mut i.execution_provider, &self.execution_provider);
+        if self.admin_key_file.is_some() {
+            i.admin_key_file.clone_from(&self.admin_key_file);
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ pub struct Config {
     pub evaluators: sightline_evaluators::EvaluatorsConfig,
     pub drift: DriftConfig,
     pub alerts: AlertsConfig,
+    pub inference: InferenceConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,6 +213,64 @@ impl Default for AlertsConfig {
             backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             external_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InferenceConfig {
+    /// `<name>/model.toml` and `<name>/<version>/model.onnx`; `SIGHTLINE_MODEL_REPO` otherwise.
+    pub model_repo: Option<std::path::PathBuf>,
+    pub listen: String,
+    /// Events go to this HTTP ingest instead of Kafka (`kafka.brokers`, `kafka.topic`).
+    pub ingest_url: Option<String>,
+    pub events: bool,
+    /// `cpu` or `cuda`.
+    pub execution_provider: String,
+    /// The admin key, in a file; without it the admin API is off, except for signed rollbacks.
+    pub admin_key_file: Option<std::path::PathBuf>,
+    /// The key the monitor signs webhooks with, in a file; `SIGHTLINE_WEBHOOK_SECRET` otherwise.
+    pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// Texts per batch at most.
+    pub max_batch: usize,
+    /// How long a batch waits for more after its first request.
+    #[serde(deserialize_with = "duration")]
+    pub max_wait: Duration,
+    /// Requests waiting per model at most; beyond, 503 with Retry-After.
+    pub max_queue: usize,
+    /// ONNX Runtime sessions per model version, each running one batch at a time; 0 is one per core.
+    pub sessions: usize,
+    /// Events waiting to be sent at most; beyond, they are dropped and counted.
+    pub event_buffer: usize,
+    pub max_body_bytes: usize,
+    /// Names this node in the events [default: the host name].
+    pub node_id: Option<String>,
+    pub service: String,
+    pub environment: String,
+    pub project: String,
+}
+
+impl Default for InferenceConfig {
+    fn default() -> Self {
+        Self {
+            model_repo: None,
+            listen: "127.0.0.1:8080".into(),
+            ingest_url: None,
+            events: true,
+            execution_provider: "cpu".into(),
+            admin_key_file: None,
+            webhook_secret_file: None,
+            max_batch: 32,
+            max_wait: Duration::from_millis(5),
+            max_queue: 256,
+            sessions: 0,
+            event_buffer: 10_000,
+            max_body_bytes: 8 << 20,
+            node_id: None,
+            service: "inference-node".into(),
+            environment: "production".into(),
+            project: "default".into(),
         }
     }
 }

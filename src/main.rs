@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod drift;
 mod eval;
+mod infer;
 mod kafka_admin;
 mod monitor;
 mod pipeline;
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
         // Colour only for a person at a terminal; log files and collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    if let Command::Demo | Command::Api | Command::Infer = cli.command {
+    if let Command::Demo | Command::Api = cli.command {
         eprintln!("sightline {}: not built yet", cli.command.name());
         return ExitCode::from(2);
     }
@@ -80,6 +81,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => {
             config.validate()?;
             eval::run(&args, &config)
+        }
+        Command::Infer(args) => {
+            args.apply(&mut config);
+            config.validate()?;
+            infer::run(&config)
         }
         Command::Monitor(args) => {
             args.apply(&mut config);

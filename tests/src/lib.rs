@@ -6,6 +6,7 @@
 
 pub mod embedded;
 pub mod monitor;
+pub mod node;
 pub mod onnx;
 pub mod pipeline;
 pub mod receiver;
