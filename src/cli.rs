@@ -448,6 +448,43 @@ pub enum BenchCommand {
     /// KS, PSI and Wasserstein on a million against a million numbers, on one core, against scipy
     /// and Evidently on the same data in the same run.
     Drift(BenchDriftArgs),
+    /// The inference node under load, with calls of 1 to 128 texts and events off and on, against
+    /// ONNX Runtime called straight from Python on the same model.
+    Infer(BenchInferArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchInferArgs {
+    /// The model repository [default: inference.model_repo, or SIGHTLINE_MODEL_REPO].
+    #[arg(long, value_name = "DIR")]
+    pub model_repo: Option<PathBuf>,
+    /// The embedding model to load.
+    #[arg(long, default_value = "minilm")]
+    pub model: String,
+    /// Texts per call, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
+    pub batch_sizes: Vec<usize>,
+    /// Timed seconds per call size and side.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Clients calling at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// ONNX Runtime sessions in the node, and intra-op threads on the Python side [default: one
+    /// per core].
+    #[arg(long)]
+    pub sessions: Option<usize>,
+    /// With events on, send them to this broker [default: an HTTP sink in this process].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub brokers: Option<String>,
+    #[arg(long, default_value = "cpu")]
+    pub execution_provider: String,
+    /// Python with ONNX Runtime and tokenizers: scripts/setup.sh sets SIGHTLINE_SKLEARN_PYTHON to
+    /// the one scripts/models.sh builds.
+    #[arg(long, env = "SIGHTLINE_SKLEARN_PYTHON")]
+    pub python: PathBuf,
+    #[arg(long, default_value = "scripts/bench/infer_onnxruntime.py")]
+    pub script: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod clickhouse;
 mod drift;
 mod events;
 mod freshness;
+mod infer;
 mod ingest;
 mod toxicity;
 mod worker;
@@ -19,5 +20,6 @@ pub fn run(which: BenchCommand, config: &Config) -> anyhow::Result<ExitCode> {
         BenchCommand::Ingest(args) => ingest::run(args, config),
         BenchCommand::Toxicity(args) => toxicity::run(&args, config),
         BenchCommand::Drift(args) => drift::run(&args),
+        BenchCommand::Infer(args) => infer::run(&args, config),
     }
 }
