@@ -234,6 +234,8 @@ pub struct InferenceConfig {
     pub webhook_secret_file: Option<std::path::PathBuf>,
     /// Texts per batch at most.
     pub max_batch: usize,
+    /// Texts one call may hold; more is a 400.
+    pub max_texts: usize,
     /// How long a batch waits for more after its first request.
     #[serde(deserialize_with = "duration")]
     pub max_wait: Duration,
@@ -262,6 +264,7 @@ impl Default for InferenceConfig {
             admin_key_file: None,
             webhook_secret_file: None,
             max_batch: 32,
+            max_texts: 2048,
             max_wait: Duration::from_millis(5),
             max_queue: 256,
             sessions: 0,

@@ -95,7 +95,15 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
             );
         }
         let events = Emitter::start(destination, c.event_buffer).map_err(anyhow::Error::msg)?;
-        let node = Arc::new(Node::new(repo, batchers, events, metrics, identity, admin));
+        let node = Arc::new(Node::new(
+            repo,
+            batchers,
+            events,
+            metrics,
+            identity,
+            admin,
+            c.max_texts,
+        ));
         let listener = tokio::net::TcpListener::bind(&c.listen)
             .await
             .with_context(|| format!("listening on {}", c.listen))?;

@@ -1,7 +1,7 @@
-//! Dynamic batching, as Triton does it. Requests for a model wait in a bounded queue; a batch
-//! closes at `max_batch` texts or `max_wait` after its first request, whichever comes first, and
-//! runs on a blocking thread, at most `concurrency` at a time. A full queue refuses at once, so
-//! overload is an immediate 503, not a hang.
+//! Dynamic batching, as Triton does it. Requests for a model wait in a bounded queue. Once a
+//! session is free, a batch takes the first request and then more until it holds `max_batch`
+//! texts or `max_wait` has passed, and runs on a blocking thread; at most `concurrency` batches run
+//! at once. A full queue refuses at once, so overload is an immediate 503, not a hang.
 
 use std::{
     sync::Arc,
@@ -44,7 +44,7 @@ pub enum Output {
 pub struct Finished {
     pub result: Result<Output, RunError>,
     pub queue_ms: f64,
-    /// Texts (or requests, for tensors) in the batch it ran in.
+    /// Texts (or requests, for tensors) in the batch it was taken into.
     pub batch_size: usize,
 }
 
@@ -116,7 +116,15 @@ async fn run(
     observe: Arc<dyn Fn(usize) + Send + Sync>,
 ) {
     let running = Arc::new(Semaphore::new(config.concurrency.max(1)));
-    while let Some(first) = rx.recv().await {
+    loop {
+        // A session first, then the batch: while every session is busy, requests gather in the
+        // queue and the next batch takes them together.
+        let Ok(permit) = running.clone().acquire_owned().await else {
+            return;
+        };
+        let Some(first) = rx.recv().await else {
+            return;
+        };
         let tensors = matches!(first.work, Work::Tensors(_));
         let mut rows = first.rows();
         let mut jobs = vec![first];
@@ -134,9 +142,6 @@ async fn run(
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }
-        let Ok(permit) = running.clone().acquire_owned().await else {
-            return;
-        };
         let observe = observe.clone();
         tokio::task::spawn_blocking(move || {
             observe(rows);
@@ -198,11 +203,10 @@ fn run_batch(mut jobs: Vec<Job>, batch_size: usize) {
                 }
             }
             Err(e) => {
-                let message = e.to_string();
                 for job in text_jobs {
                     let waited = queue_ms(&job);
                     let _ = job.reply.send(Finished {
-                        result: Err(RunError::Failed(message.clone())),
+                        result: Err(e.clone()),
                         queue_ms: waited,
                         batch_size,
                     });

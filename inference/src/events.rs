@@ -130,20 +130,32 @@ async fn to_kafka(
     }
 }
 
-/// Posts waiting events together, up to 500 a request.
+/// Bytes of NDJSON one post carries at most, well under an ingest's body limit.
+const POST_BYTES: usize = 4 << 20;
+
+/// Posts waiting events together, as NDJSON of up to `POST_BYTES`.
 async fn to_http(mut rx: mpsc::Receiver<Event>, url: String, counters: Arc<EventCounters>) {
-    let client = reqwest::Client::new();
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < 500
-            && let Ok(next) = rx.try_recv()
-        {
-            batch.push(next);
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "no HTTP client for the events");
+            return;
         }
+    };
+    while let Some(first) = rx.recv().await {
         let mut body = Vec::new();
-        for event in &batch {
-            body.extend(serde_json::to_vec(event).unwrap_or_default());
+        let mut n = 0u64;
+        let mut next = Some(first);
+        while let Some(event) = next.take() {
+            body.extend(serde_json::to_vec(&event).unwrap_or_default());
             body.push(b'\n');
+            n += 1;
+            if body.len() < POST_BYTES {
+                next = rx.try_recv().ok();
+            }
         }
         let mut delivered = false;
         for attempt in 0..3u32 {
@@ -159,7 +171,6 @@ async fn to_http(mut rx: mpsc::Receiver<Event>, url: String, counters: Arc<Event
             }
             tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
         }
-        let n = batch.len() as u64;
         if delivered {
             counters.sent.add(n);
         } else {

@@ -52,13 +52,13 @@ struct Saved {
 pub struct Model {
     pub name: String,
     pub metadata: Arc<Metadata>,
-    /// In the repository's order: numbers by value, then names.
+    /// In the repository's order: names first, then numbers by value, so the highest number is last.
     pub versions: BTreeMap<VersionKey, Arc<Version>>,
     state: RwLock<(Arc<Version>, Vec<String>)>,
     dir: PathBuf,
 }
 
-/// Orders versions as people number them: 2 before 10.
+/// Orders versions as people number them: 2 before 10 (and names before numbers).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct VersionKey(Option<u64>, String);
 
@@ -95,9 +95,17 @@ impl Model {
         let (_, newest) = versions
             .last_key_value()
             .ok_or_else(|| format!("{}: no <version>/model.onnx", dir.display()))?;
-        let saved: Option<Saved> = std::fs::read_to_string(dir.join("versions.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
+        let state = dir.join("versions.json");
+        let saved: Option<Saved> = match std::fs::read_to_string(&state) {
+            Ok(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}: {e}; fix it or remove it to serve the default version",
+                    state.display()
+                )
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("{}: {e}", state.display())),
+        };
         let wanted = saved
             .as_ref()
             .map(|s| s.active.clone())
@@ -198,9 +206,16 @@ impl Model {
         // Written before the swap, so what is served is always what a restart would serve.
         let path = self.dir.join("versions.json");
         let tmp = self.dir.join("versions.json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&saved).unwrap_or_default())
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| SwitchError::Save(format!("{}: {e}", path.display())))?;
+        let durable = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(
+                &mut file,
+                &serde_json::to_vec_pretty(&saved).unwrap_or_default(),
+            )?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        durable().map_err(|e| SwitchError::Save(format!("{}: {e}", path.display())))?;
         let change = Change {
             model: self.name.clone(),
             active_version: next.version.clone(),

@@ -54,13 +54,13 @@ impl Provider {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RunError {
     /// The request's fault: a 400.
     #[error("{0}")]
     Invalid(String),
     /// The model's fault: a 500.
-    #[error("inference failed: {0}")]
+    #[error("{0}")]
     Failed(String),
 }
 
@@ -88,6 +88,8 @@ pub struct Version {
     sessions: Vec<Mutex<Session>>,
     next: AtomicUsize,
     tokenizer: Option<Tokenizer>,
+    /// The same tokenizer without truncation, to count what a text really holds.
+    counter: Option<Tokenizer>,
     token_type_ids: bool,
 }
 
@@ -180,13 +182,21 @@ impl Version {
                 outputs.iter().map(|s| &s.name).collect::<Vec<_>>()
             )));
         }
-        let tokenizer = match &metadata.tokenizer {
+        let counter = match &metadata.tokenizer {
             None => None,
             Some(p) => {
                 let mut t =
                     Tokenizer::from_file(p).map_err(|e| fail(format!("{}: {e}", p.display())))?;
                 // Batches are padded here, to their longest text, not to a width from the file.
                 t.with_padding(None);
+                t.with_truncation(None).map_err(|e| fail(e.to_string()))?;
+                Some(t)
+            }
+        };
+        let tokenizer = match &counter {
+            None => None,
+            Some(counter) => {
+                let mut t = counter.clone();
                 if metadata.truncate {
                     t.with_truncation(Some(TruncationParams {
                         max_length: metadata.max_tokens,
@@ -207,6 +217,7 @@ impl Version {
             sessions,
             next: AtomicUsize::new(0),
             tokenizer,
+            counter,
             token_type_ids,
         })
     }
@@ -251,9 +262,9 @@ impl Version {
             .unwrap_or(-1)
     }
 
-    /// Tokens per text, counted with the model's tokenizer; none without one.
+    /// Tokens per text, all of them, counted with the model's tokenizer; none without one.
     pub fn count_tokens(&self, texts: &[String]) -> Result<Option<Vec<u64>>, RunError> {
-        let Some(tokenizer) = &self.tokenizer else {
+        let Some(tokenizer) = &self.counter else {
             return Ok(None);
         };
         let encodings = tokenizer

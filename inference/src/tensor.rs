@@ -115,7 +115,11 @@ impl Tensor {
                 ));
             }
         };
-        let want: i64 = t.shape.iter().product();
+        let want = t
+            .shape
+            .iter()
+            .try_fold(1i64, |acc, d| acc.checked_mul(*d))
+            .ok_or_else(|| format!("input {name:?}: shape {:?} is too large", t.shape))?;
         if want != data.len() as i64 {
             return Err(format!(
                 "input {name:?}: shape {:?} holds {want} values, but {} were sent",

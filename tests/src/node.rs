@@ -53,6 +53,8 @@ pub struct Node {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The model repository it serves.
+    pub repo: PathBuf,
 }
 
 impl Node {
@@ -79,6 +81,7 @@ impl Node {
         Self {
             child,
             base: format!("http://{listen}"),
+            repo: repo.to_owned(),
         }
     }
 

@@ -269,7 +269,7 @@ async fn rollback_under_load_fails_nothing_and_is_signed_and_once() {
             .send()
     };
     let now = Timestamp::now().millis() / 1000;
-    let alert = json!({"version": "4", "status": "firing", "sightline": {"action": "rollback", "current_version": "2"}});
+    let alert = json!({"version": "4", "status": "firing", "sightline": {"action": "rollback", "model": "minilm", "current_version": "2"}});
     let first = webhook(&alert, "k1", now, SECRET).await.expect("webhook");
     assert_eq!(first.status(), 200);
     let first: Value = first.json().await.expect("json");
@@ -297,6 +297,24 @@ async fn rollback_under_load_fails_nothing_and_is_signed_and_once() {
             .status(),
         401
     );
+    // The signature does not cover the URL: the alert must be a firing rollback of this model.
+    for (body, key) in [
+        (
+            json!({"status": "resolved", "sightline": {"action": "rollback", "model": "minilm", "current_version": "1"}}),
+            "k5",
+        ),
+        (
+            json!({"status": "firing", "sightline": {"action": "rollback", "model": "toxicity", "current_version": "1"}}),
+            "k6",
+        ),
+        (
+            json!({"status": "firing", "sightline": {"action": "rollback", "model": "minilm"}}),
+            "k7",
+        ),
+    ] {
+        let answer = webhook(&body, key, now, SECRET).await.expect("webhook");
+        assert_eq!(answer.status(), 400, "{body}");
+    }
     let models: Value = client
         .get(format!("{base}/admin/models"))
         .bearer_auth(ADMIN_KEY)

@@ -1,7 +1,8 @@
 //! The admin API, behind the admin key: list models, activate a version, roll back. A rollback
-//! also takes a Sightline webhook whose signature verifies, so the monitor can call it directly;
-//! it rolls back only from the version the alert names, and an idempotency key seen before gets
-//! the first answer again, so a retried or repeated webhook rolls back once.
+//! also takes a Sightline webhook whose signature verifies, so the monitor can call it directly:
+//! only a firing rollback alert about this model, and only from the version it names; an
+//! idempotency key seen before gets the first answer again, so a retried webhook rolls back once.
+//! Changes are made one at a time, so checking and switching cannot interleave.
 
 use std::{collections::VecDeque, io::Write, sync::Arc};
 
@@ -143,9 +144,16 @@ pub async fn activate(
     let model = node
         .repo
         .model(&name)
+        .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no model {name:?}")))?;
-    let change = model.activate(&version).map_err(switch_error)?;
-    node.deployed("activate", &change, by, None);
+    let _one_at_a_time = node.switching.lock().await;
+    let change = tokio::task::spawn_blocking(move || model.activate(&version))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(switch_error)?;
+    if change.active_version != change.previous_version {
+        node.deployed("activate", &change, by, None);
+    }
     Ok(Json(json!(change)))
 }
 
@@ -156,30 +164,64 @@ pub async fn rollback(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let by = authorize(&node, &headers, &body, true)?;
-    let key = headers
-        .get(IDEMPOTENCY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(answer) = key.as_deref().and_then(|k| node.seen.get(k)) {
-        return Ok(Json(answer));
-    }
     let model = node
         .repo
         .model(&name)
+        .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no model {name:?}")))?;
-    // A webhook names the version it rolls back from; the rollback happens only from that one.
-    let expected = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
-        v.pointer("/sightline/current_version")?
-            .as_str()
-            .map(str::to_owned)
-    });
-    let change = model.rollback(expected.as_deref()).map_err(switch_error)?;
-    node.deployed("rollback", &change, by, key.as_deref());
+    let expected = if by == "signed-webhook" {
+        Some(alerted_version(&body, &name)?)
+    } else {
+        serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+            v.pointer("/sightline/current_version")?
+                .as_str()
+                .map(str::to_owned)
+        })
+    };
+    // Idempotency keys are per model, so one key cannot answer for another model.
+    let key = headers
+        .get(IDEMPOTENCY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("{name}\u{0}{k}"));
+    let _one_at_a_time = node.switching.lock().await;
+    if let Some(answer) = key.as_deref().and_then(|k| node.seen.get(k)) {
+        return Ok(Json(answer));
+    }
+    let change = tokio::task::spawn_blocking(move || model.rollback(expected.as_deref()))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(switch_error)?;
+    let shown_key = key.as_deref().and_then(|k| k.split('\u{0}').nth(1));
+    node.deployed("rollback", &change, by, shown_key);
     let answer = json!(change);
     if let Some(k) = key {
         node.seen.put(k, answer.clone());
     }
     Ok(Json(answer))
+}
+
+/// The version a signed webhook rolls back from: it must be a firing rollback alert about this
+/// model that names the version, since its signature does not cover the URL it was sent to.
+fn alerted_version(body: &[u8], model: &str) -> Result<String, ApiError> {
+    let alert: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the webhook body is not JSON: {e}")))?;
+    let field = |path: &str| alert.pointer(path).and_then(Value::as_str);
+    if field("/status") != Some("firing") || field("/sightline/action") != Some("rollback") {
+        return Err(ApiError::bad_request(
+            "only a firing alert whose action is rollback rolls a model back",
+        ));
+    }
+    if field("/sightline/model") != Some(model) {
+        return Err(ApiError::bad_request(format!(
+            "the alert is about model {:?}, not {model:?}",
+            field("/sightline/model")
+        )));
+    }
+    field("/sightline/current_version")
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::bad_request("the alert names no current_version to roll back from")
+        })
 }
 
 fn switch_error(e: SwitchError) -> ApiError {
@@ -223,7 +265,11 @@ impl Node {
         if let Err(e) = written {
             tracing::warn!(path = %path.display(), error = %e, "audit line not written");
         }
-        let Some(version) = self.repo.model(&change.model).map(|m| m.active()) else {
+        let Some(version) = self
+            .repo
+            .model(&change.model)
+            .and_then(|m| m.version(&change.active_version))
+        else {
             return;
         };
         let request_id = uuid::Uuid::new_v4().to_string();

@@ -15,6 +15,9 @@ use crate::{
     runtime::{RunError, Version},
 };
 
+/// Characters of a call's texts that its request event carries.
+const PROMPT_CHARS: usize = 16_384;
+
 /// What a call gave, with what the endpoint reports back.
 #[derive(Debug)]
 pub struct Served {
@@ -41,8 +44,26 @@ impl Node {
         }
     }
 
-    /// Serves one call: `operation` names it in the events and metrics.
+    /// Serves one call: `operation` names it in the events and metrics. The call runs to its end
+    /// in a task of its own, so a client that goes away still leaves its response event.
     pub async fn call(
+        self: &Arc<Self>,
+        version: Arc<Version>,
+        work: Work,
+        operation: &'static str,
+    ) -> Result<Served, ApiError> {
+        let node = self.clone();
+        tokio::spawn(async move { node.serve(version, work, operation).await })
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the call failed: {e}"),
+                )
+            })?
+    }
+
+    async fn serve(
         &self,
         version: Arc<Version>,
         work: Work,
@@ -97,11 +118,22 @@ impl Node {
             if texts.is_empty() {
                 return Err(ApiError::bad_request("the input holds no text"));
             }
-            version.check_texts(texts).map_err(run_error)?;
-            input_tokens = version
-                .count_tokens(texts)
-                .map_err(run_error)?
-                .map_or(0, |t| t.iter().sum());
+            if texts.len() > self.max_texts {
+                return Err(ApiError::bad_request(format!(
+                    "{} texts in one call; at most {} (inference.max_texts)",
+                    texts.len(),
+                    self.max_texts
+                )));
+            }
+            // Tokenizing is CPU work: off the async workers.
+            let (checked, texts) = (version.clone(), texts.to_vec());
+            let counted = tokio::task::spawn_blocking(move || {
+                checked.check_texts(&texts)?;
+                checked.count_tokens(&texts)
+            })
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            input_tokens = counted.map_err(run_error)?.map_or(0, |t| t.iter().sum());
         }
         let batcher = self
             .batchers
@@ -175,7 +207,14 @@ impl Node {
         work: &Work,
     ) -> Event {
         let prompt = match work {
-            Work::Texts(texts) => texts.join("\n"),
+            Work::Texts(texts) => {
+                let mut joined = texts.join("\n");
+                // Events stay small: the ingest and the broker take messages of a MiB at most.
+                if let Some((cut, _)) = joined.char_indices().nth(PROMPT_CHARS) {
+                    joined.truncate(cut);
+                }
+                joined
+            }
             Work::Tensors(tensors) => tensors
                 .iter()
                 .map(|t| format!("{} {} {:?}", t.name, t.data.datatype(), t.shape))

@@ -40,7 +40,11 @@ pub struct Node {
     pub metrics: Arc<NodeMetrics>,
     pub identity: Identity,
     pub admin: AdminAuth,
+    /// Texts one call may hold.
+    pub max_texts: usize,
     seen: admin::Seen,
+    /// Held while a version changes.
+    switching: tokio::sync::Mutex<()>,
 }
 
 impl Node {
@@ -51,6 +55,7 @@ impl Node {
         metrics: Arc<NodeMetrics>,
         identity: Identity,
         admin: AdminAuth,
+        max_texts: usize,
     ) -> Self {
         Self {
             repo,
@@ -59,7 +64,9 @@ impl Node {
             metrics,
             identity,
             admin,
+            max_texts,
             seen: admin::Seen::default(),
+            switching: tokio::sync::Mutex::new(()),
         }
     }
 }
