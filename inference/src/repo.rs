@@ -41,6 +41,9 @@ pub enum SwitchError {
     Save(String),
 }
 
+/// Earlier active versions kept for rollbacks.
+const HISTORY: usize = 32;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Saved {
     active: String,
@@ -199,6 +202,10 @@ impl Model {
         let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
         let mut previous = state.1.clone();
         let next = choose(&state.0, &mut previous)?;
+        // Rollbacks go back a few steps, not through every version ever served.
+        if previous.len() > HISTORY {
+            previous.drain(..previous.len() - HISTORY);
+        }
         let saved = Saved {
             active: next.version.clone(),
             previous: previous.clone(),

@@ -39,10 +39,12 @@ struct LeaseContext {
 impl ClientContext for LeaseContext {}
 
 impl ConsumerContext for LeaseContext {
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        // Incremental: each event lists only what changed, so ask what is held now.
         let held = match rebalance {
-            Rebalance::Assign(assigned) => assigned.count() > 0,
-            Rebalance::Revoke(_) => false,
+            Rebalance::Assign(_) | Rebalance::Revoke(_) => {
+                consumer.assignment().is_ok_and(|a| a.count() > 0)
+            }
             Rebalance::Error(e) => {
                 tracing::warn!(error = %e, "monitor lease rebalance failed");
                 return;
@@ -70,6 +72,9 @@ impl Lease {
             .set("bootstrap.servers", brokers)
             .set("group.id", format!("{}.monitor", config.kafka.group))
             .set("enable.auto.commit", "false")
+            // Incremental rebalancing: a monitor joining or leaving does not take the partition
+            // from the leader for a moment, as the eager protocol would.
+            .set("partition.assignment.strategy", "cooperative-sticky")
             .set(
                 "session.timeout.ms",
                 config.kafka.session_timeout.as_millis().to_string(),
