@@ -40,8 +40,8 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         anyhow::bail!("events need --brokers HOST:PORT, --ingest-url URL, or --no-events");
     };
     let admin = AdminAuth {
-        key: read_key(c.admin_key_file.as_deref(), None)?,
-        webhook: read_key(
+        key: crate::host::key(c.admin_key_file.as_deref(), None)?,
+        webhook: crate::host::key(
             c.webhook_secret_file.as_deref(),
             Some("SIGHTLINE_WEBHOOK_SECRET"),
         )?
@@ -52,7 +52,11 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         n => n,
     };
     let identity = Identity {
-        node_id: c.node_id.clone().unwrap_or_else(host_name),
+        node_id: c
+            .node_id
+            .clone()
+            .or_else(crate::host::name)
+            .unwrap_or_else(|| "inference-node".into()),
         provider,
         service: c.service.clone(),
         environment: c.environment.clone(),
@@ -121,24 +125,4 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         tracing::info!("inference node stopped");
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// A key from a file, or from an environment variable; none when neither is set.
-fn read_key(file: Option<&std::path::Path>, env: Option<&str>) -> anyhow::Result<Option<String>> {
-    let text = match file {
-        Some(path) => Some(
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
-        ),
-        None => env.and_then(|name| std::env::var(name).ok()),
-    };
-    Ok(text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()))
-}
-
-fn host_name() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "inference-node".into())
 }

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod drift;
 mod eval;
+mod host;
 mod infer;
 mod kafka_admin;
 mod monitor;

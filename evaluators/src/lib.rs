@@ -8,6 +8,7 @@ pub mod cost;
 pub mod latency;
 pub mod pii;
 pub mod registry;
+pub mod session_pool;
 pub mod toxicity;
 
 pub use registry::{BuildError, EvaluatorsConfig};

@@ -1,13 +1,7 @@
 //! One loaded version of a model: ONNX Runtime sessions, pooled because a session runs one batch
 //! at a time, the tokenizer, and the task's way from texts to answers.
 
-use std::{
-    path::Path,
-    sync::{
-        Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-};
+use std::path::Path;
 
 use ort::{
     execution_providers::{CUDAExecutionProvider, ExecutionProvider},
@@ -15,6 +9,7 @@ use ort::{
     tensor::TensorElementType,
     value::{DynValue, Tensor as OrtTensor, ValueType},
 };
+use sightline_evaluators::session_pool::SessionPool;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use crate::{
@@ -85,8 +80,7 @@ pub struct Version {
     pub metadata: std::sync::Arc<Metadata>,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
-    sessions: Vec<Mutex<Session>>,
-    next: AtomicUsize,
+    sessions: SessionPool,
     tokenizer: Option<Tokenizer>,
     /// The same tokenizer without truncation, to count what a text really holds.
     counter: Option<Tokenizer>,
@@ -98,7 +92,7 @@ impl std::fmt::Debug for Version {
         f.debug_struct("Version")
             .field("model", &self.model)
             .field("version", &self.version)
-            .field("sessions", &self.sessions.len())
+            .field("sessions", &self.sessions)
             .finish()
     }
 }
@@ -138,26 +132,23 @@ impl Version {
         sessions: usize,
     ) -> Result<Self, String> {
         let fail = |e: String| format!("{model} version {version} ({}): {e}", path.display());
-        let sessions = (0..sessions.max(1))
-            .map(|_| {
-                let mut builder = Session::builder()
-                    .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3))
-                    .and_then(|b| b.with_intra_threads(1))
+        let sessions = SessionPool::build(sessions, || {
+            let mut builder = Session::builder()
+                .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3))
+                .and_then(|b| b.with_intra_threads(1))
+                .map_err(|e| fail(e.to_string()))?;
+            if provider == Provider::Cuda {
+                builder = builder
+                    .with_execution_providers([CUDAExecutionProvider::default()
+                        .build()
+                        .error_on_failure()])
                     .map_err(|e| fail(e.to_string()))?;
-                if provider == Provider::Cuda {
-                    builder = builder
-                        .with_execution_providers([CUDAExecutionProvider::default()
-                            .build()
-                            .error_on_failure()])
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-                builder
-                    .commit_from_file(path)
-                    .map(Mutex::new)
-                    .map_err(|e| fail(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let first = sessions[0].lock().unwrap_or_else(|p| p.into_inner());
+            }
+            builder
+                .commit_from_file(path)
+                .map_err(|e| fail(e.to_string()))
+        })?;
+        let first = sessions.get();
         let inputs: Vec<TensorSpec> = first
             .inputs
             .iter()
@@ -215,7 +206,6 @@ impl Version {
             inputs,
             outputs,
             sessions,
-            next: AtomicUsize::new(0),
             tokenizer,
             counter,
             token_type_ids,
@@ -305,21 +295,6 @@ impl Version {
         Ok(())
     }
 
-    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        (0..self.sessions.len())
-            .find_map(|i| {
-                self.sessions[(start + i) % self.sessions.len()]
-                    .try_lock()
-                    .ok()
-            })
-            .unwrap_or_else(|| {
-                self.sessions[start % self.sessions.len()]
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-            })
-    }
-
     /// Runs a batch of texts through an embedding or classification model.
     pub fn run_texts(&self, texts: &[String]) -> Result<Answer, RunError> {
         match self.metadata.task {
@@ -341,7 +316,7 @@ impl Version {
         // ONNX Runtime copies each string as a C string, which cannot hold NUL.
         let clean: Vec<String> = texts.iter().map(|t| t.replace('\0', " ")).collect();
         let tensor = OrtTensor::from_string_array(([clean.len(), 1], &*clean))?;
-        let mut session = self.session();
+        let mut session = self.sessions.get();
         let outputs = session.run(ort::inputs![input => tensor])?;
         let (shape, values) = outputs[output].try_extract_tensor::<f32>()?;
         match shape.as_ref() {
@@ -393,7 +368,7 @@ impl Version {
         }
         let shape = [n, width];
         let output = m.output.as_deref().unwrap_or_default();
-        let mut session = self.session();
+        let mut session = self.sessions.get();
         let mut inputs = vec![
             (
                 "input_ids",
@@ -492,7 +467,7 @@ impl Version {
                 Ok((t.name, value))
             })
             .collect::<Result<Vec<_>, RunError>>()?;
-        let mut session = self.session();
+        let mut session = self.sessions.get();
         let outputs = session.run(values)?;
         let mut out = Vec::new();
         for (name, value) in outputs.iter() {

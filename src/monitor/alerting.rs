@@ -524,23 +524,18 @@ async fn delivered(store: &Store, idempotency_key: &str) -> anyhow::Result<bool>
 }
 
 fn read_secret(config: &AlertsConfig) -> anyhow::Result<Secret> {
-    let text = match &config.webhook_secret_file {
-        Some(path) => std::fs::read_to_string(path)
-            .with_context(|| format!("reading alerts.webhook_secret_file {}", path.display()))?,
-        None => std::env::var("SIGHTLINE_WEBHOOK_SECRET").unwrap_or_default(),
-    };
-    Secret::new(text.trim().as_bytes()).context(
+    crate::host::key(
+        config.webhook_secret_file.as_deref(),
+        Some("SIGHTLINE_WEBHOOK_SECRET"),
+    )?
+    .and_then(Secret::new)
+    .context(
         "webhooks are always signed: set alerts.webhook_secret_file, or SIGHTLINE_WEBHOOK_SECRET",
     )
 }
 
 /// Names this monitor in `alert_events`.
 fn monitor_id() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "monitor".into());
+    let host = crate::host::name().unwrap_or_else(|| "monitor".into());
     format!("{host}-{}", std::process::id())
 }

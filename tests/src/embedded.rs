@@ -3,7 +3,7 @@
 
 use std::{
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::Value;
@@ -34,14 +34,7 @@ impl EmbeddedPipeline {
             .stdout(Stdio::null())
             .spawn()
             .expect("start the embedded pipeline");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(&listen).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the embedded pipeline did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        crate::wait_for_listener(&listen, "the embedded pipeline", Duration::from_secs(60));
         Self {
             child,
             data_dir,

@@ -59,3 +59,15 @@ pub fn free_address() -> String {
         .port();
     format!("127.0.0.1:{port}")
 }
+
+/// Waits until something listens on `address`, or fails the test after `timeout`, naming `what`.
+pub fn wait_for_listener(address: &str, what: &str, timeout: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(address).is_err() {
+        assert!(
+            started.elapsed() < timeout,
+            "{what} did not listen on {address}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -7,13 +7,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rdkafka::{
-    ClientConfig, Message,
-    consumer::{Consumer, StreamConsumer},
-};
+use rdkafka::Message;
 use serde_json::Value;
 
-use crate::{brokers, free_address, service_env, sightline, unique_name};
+use crate::{free_address, service_env, sightline, unique_name};
 
 /// A copy of the prepared repository (scripts/models.sh) in which `minilm` has the given
 /// versions, all the same graph, hard-linked; so tests can switch versions without touching the
@@ -70,14 +67,7 @@ impl Node {
             .stdout(Stdio::null())
             .spawn()
             .expect("start sightline infer");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(&listen).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the node did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        crate::wait_for_listener(&listen, "the node", Duration::from_secs(60));
         Self {
             child,
             base: format!("http://{listen}"),
@@ -106,14 +96,7 @@ impl Drop for Node {
 /// more, so that a duplicate would show. (The broker's watermarks can lag what it has stored, so
 /// they cannot say how many there are.)
 pub async fn events(topic: &str, expected: usize) -> Vec<Value> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .set("group.id", unique_name("reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
+    let consumer = crate::pipeline::read_from_start(topic);
     let mut out = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut grace: Option<Instant> = None;

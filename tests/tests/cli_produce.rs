@@ -2,10 +2,7 @@
 
 use std::{collections::HashSet, process::Command, time::Duration};
 
-use rdkafka::{
-    ClientConfig, Message,
-    consumer::{Consumer, StreamConsumer},
-};
+use rdkafka::Message;
 use sightline_e2e::{brokers, repo_root, sightline, unique_name};
 use sightline_schemas::{Event, Limits, Payload, decode_event};
 
@@ -53,14 +50,7 @@ async fn publishes_100k_valid_events_and_reports_the_rate() {
     );
     assert!(stderr.contains("events/s"), "{stderr}");
 
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .set("group.id", unique_name("reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    consumer.subscribe(&[&topic]).expect("subscribe");
+    let consumer = sightline_e2e::pipeline::read_from_start(&topic);
     let mut event_ids = HashSet::new();
     let limits = Limits::default();
     while event_ids.len() < COUNT {

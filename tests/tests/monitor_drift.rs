@@ -16,23 +16,26 @@ use sightline_e2e::{
 
 const START: &str = "2026-01-01T00:00:00Z";
 
+/// `sightline produce` flags for traffic that drifts 60 s of event time after the first event.
+const DRIFTING: [&str; 8] = [
+    "--count",
+    "37000",
+    "--seed",
+    "11",
+    "--start",
+    START,
+    "--drift-at",
+    "60s",
+];
+
 /// Events from `sightline produce`, drifting 60 s of event time after the first (200 exchanges
 /// a second, so about 12,000 exchanges before the drift and 8,000 after).
 fn drifting_events() -> Vec<Value> {
     let file = std::env::temp_dir().join(format!("{}.ndjson", unique_name("drift")));
     let status = Command::new(sightline())
-        .args([
-            "produce",
-            "--count",
-            "37000",
-            "--seed",
-            "11",
-            "--start",
-            START,
-            "--drift-at",
-            "60s",
-            "--out",
-        ])
+        .arg("produce")
+        .args(DRIFTING)
+        .arg("--out")
         .arg(&file)
         .current_dir(repo_root())
         .status()
@@ -238,16 +241,7 @@ fn embedded_monitor_writes_reports_to_the_parquet_store() {
     );
     let produce = Command::new(sightline())
         .args(["produce", "--http", &pipeline.ingest_url()])
-        .args([
-            "--count",
-            "37000",
-            "--seed",
-            "11",
-            "--start",
-            START,
-            "--drift-at",
-            "60s",
-        ])
+        .args(DRIFTING)
         .current_dir(repo_root())
         .output()
         .expect("run produce");
@@ -333,14 +327,7 @@ fn running_monitor_serves_drift_metrics() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start the monitor");
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(&metrics).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the monitor did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    sightline_e2e::wait_for_listener(&metrics, "the monitor", Duration::from_secs(30));
     // About 200 exchanges a second of event time, sent at about the same pace, so event time
     // keeps up with the wall clock; the traffic drifts 10 s in.
     let produce = Command::new(sightline())

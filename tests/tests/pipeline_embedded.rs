@@ -61,14 +61,7 @@ fn http_ingest_to_parquet_to_sql() {
         .spawn()
         .expect("start the embedded pipeline");
     let url = format!("http://{listen}/v1/events");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "pipeline did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    sightline_e2e::wait_for_listener(&listen, "the pipeline", Duration::from_secs(30));
 
     let produce = Command::new(sightline())
         .args([

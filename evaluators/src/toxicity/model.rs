@@ -2,19 +2,15 @@
 //! string tensor of shape [N, 1], or one that takes token ids made with a `tokenizer.json`.
 //! Sessions are pooled, one per core, because a session runs one batch at a time.
 
-use std::{
-    path::{Path, PathBuf},
-    sync::{
-        Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-};
+use std::path::{Path, PathBuf};
 
 use ort::{
     session::{Session, builder::GraphOptimizationLevel},
     value::Tensor,
 };
 use serde::Deserialize;
+
+use crate::session_pool::SessionPool;
 
 /// What the model takes and gives.
 #[derive(Debug, Clone, Deserialize)]
@@ -86,8 +82,7 @@ pub enum ModelError {
 
 /// A loaded classifier.
 pub struct TextClassifier {
-    sessions: Vec<Mutex<Session>>,
-    next: AtomicUsize,
+    sessions: SessionPool,
     input_name: String,
     tokenizer: Option<tokenizers::Tokenizer>,
     config: ModelConfig,
@@ -98,7 +93,7 @@ impl std::fmt::Debug for TextClassifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TextClassifier")
             .field("path", &self.path)
-            .field("sessions", &self.sessions.len())
+            .field("sessions", &self.sessions)
             .finish()
     }
 }
@@ -119,18 +114,15 @@ impl TextClassifier {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let sessions = (0..count)
-            .map(|_| {
-                Session::builder()
-                    .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3))
-                    // Parallelism comes from batches scored side by side, one session each.
-                    .and_then(|b| b.with_intra_threads(1))
-                    .and_then(|b| b.commit_from_file(&path))
-                    .map(Mutex::new)
-                    .map_err(|e| load_err(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let first = sessions[0].lock().unwrap_or_else(|p| p.into_inner());
+        let sessions = SessionPool::build(count, || {
+            Session::builder()
+                .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3))
+                // Parallelism comes from batches scored side by side, one session each.
+                .and_then(|b| b.with_intra_threads(1))
+                .and_then(|b| b.commit_from_file(&path))
+                .map_err(|e| load_err(e.to_string()))
+        })?;
+        let first = sessions.get();
         let input_name = first
             .inputs
             .first()
@@ -150,7 +142,6 @@ impl TextClassifier {
         };
         Ok(Self {
             sessions,
-            next: AtomicUsize::new(0),
             input_name,
             tokenizer,
             config: config.clone(),
@@ -173,19 +164,7 @@ impl TextClassifier {
 
     fn score_batch(&self, texts: &[&str]) -> Result<Vec<f32>, ModelError> {
         let run = |e: ort::Error| ModelError::Run(e.to_string());
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        // Take a free session if there is one, else wait for this turn's.
-        let mut session = (0..self.sessions.len())
-            .find_map(|i| {
-                self.sessions[(start + i) % self.sessions.len()]
-                    .try_lock()
-                    .ok()
-            })
-            .unwrap_or_else(|| {
-                self.sessions[start % self.sessions.len()]
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-            });
+        let mut session = self.sessions.get();
         let outputs = match &self.tokenizer {
             None => {
                 // ONNX Runtime copies each string as a C string, which cannot hold NUL.

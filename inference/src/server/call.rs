@@ -77,7 +77,7 @@ impl Node {
         };
         self.events
             .emit(self.request_event(&request_id, &version, operation, &work));
-        let result = self.run(&version, work, texts.as_deref()).await;
+        let result = self.run(&version, work, texts).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let (queue_ms, batch_size, tokens) = match &result {
             Ok((served, queue_ms, batch)) => {
@@ -111,7 +111,7 @@ impl Node {
         &self,
         version: &Arc<Version>,
         work: Work,
-        texts: Option<&[String]>,
+        texts: Option<Vec<String>>,
     ) -> Result<(Served, f64, usize), ApiError> {
         let mut input_tokens = 0;
         if let Some(texts) = texts {
@@ -126,7 +126,7 @@ impl Node {
                 )));
             }
             // Tokenizing is CPU work: off the async workers.
-            let (checked, texts) = (version.clone(), texts.to_vec());
+            let checked = version.clone();
             let counted = tokio::task::spawn_blocking(move || {
                 checked.check_texts(&texts)?;
                 checked.count_tokens(&texts)
