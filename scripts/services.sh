@@ -16,6 +16,8 @@ ch_http_port=${SIGHTLINE_CLICKHOUSE_HTTP_PORT:-18123}
 ch_tcp_port=${SIGHTLINE_CLICKHOUSE_TCP_PORT:-19000}
 brokers="127.0.0.1:$kafka_port"
 clickhouse="http://127.0.0.1:$ch_http_port"
+# The API's read-only ClickHouse user; a password only these loopback services use.
+reader_password=${SIGHTLINE_READER_PASSWORD:-sightline-reader}
 
 log() { echo "services: $*" >&2; }
 
@@ -92,6 +94,16 @@ XML
             <max_memory_usage>4000000000</max_memory_usage>
             <load_balancing>random</load_balancing>
         </default>
+        <!-- The API's SQL runs as sightline_reader: the server refuses writes and setting
+             changes, and stops a query past these limits. -->
+        <sightline_reader>
+            <readonly>1</readonly>
+            <max_execution_time>30</max_execution_time>
+            <max_result_rows>100000</max_result_rows>
+            <result_overflow_mode>throw</result_overflow_mode>
+            <max_memory_usage>2000000000</max_memory_usage>
+            <output_format_json_quote_64bit_integers>0</output_format_json_quote_64bit_integers>
+        </sightline_reader>
     </profiles>
     <users>
         <default>
@@ -100,6 +112,12 @@ XML
             <profile>default</profile>
             <quota>default</quota>
         </default>
+        <sightline_reader>
+            <password>$reader_password</password>
+            <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+            <profile>sightline_reader</profile>
+            <quota>default</quota>
+        </sightline_reader>
     </users>
     <quotas>
         <default>
@@ -137,6 +155,7 @@ start() {
         echo "export SIGHTLINE_TEST_BROKERS=$brokers"
         echo "export SIGHTLINE_TEST_CLICKHOUSE=$clickhouse"
         echo "export SIGHTLINE_TEST_CLICKHOUSE_PID_FILE=$run_dir/clickhouse.pid"
+        echo "export SIGHTLINE_TEST_READER_PASSWORD=$reader_password"
     } | tee "$run_dir/env"
 }
 

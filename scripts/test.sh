@@ -9,6 +9,20 @@ cd "$root"
 
 eval "$(scripts/setup.sh)"
 
+# The dashboard's test drives Debian's headless Chromium.
+if ! command -v chromium-headless-shell >/dev/null && ! command -v chromium >/dev/null; then
+    echo "test: installing chromium-headless-shell from Debian" >&2
+    sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+    sudo_if apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive sudo_if apt-get install -y -qq chromium-headless-shell >&2
+fi
+SIGHTLINE_CHROMIUM=$(command -v chromium-headless-shell || command -v chromium)
+export SIGHTLINE_CHROMIUM
+# Screenshots and other things the tests leave for people to look at.
+export SIGHTLINE_ARTIFACTS="$CARGO_TARGET_DIR/test-artifacts"
+
+scripts/check-compose.sh
+
 # Free ports, so a second run or a developer's own services never collide with this one.
 read -r kafka_port ch_http_port ch_tcp_port < <(python3 -c '
 import socket
@@ -29,3 +43,4 @@ eval "$(scripts/services.sh start)"
 
 cargo fmt --all --check
 cargo test --workspace --locked --no-fail-fast
+echo "test: artifacts (the dashboard's screenshot) are in $SIGHTLINE_ARTIFACTS" >&2

@@ -19,14 +19,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole product on one machine (embedded mode) and drive a scripted scenario through it.
-    Demo,
+    Demo(DemoArgs),
     /// Consume events, join, score and store them (Kafka to ClickHouse, or embedded).
     Pipeline(PipelineArgs),
     /// Check each closed window of event time for drift, model by model, against a trailing window
     /// or a pinned baseline; write drift_reports and serve the verdicts on /metrics.
     Monitor(MonitorArgs),
-    /// Serve the HTTP API, the dashboard and Prometheus metrics.
-    Api,
+    /// Serve the HTTP API, the dashboard and Prometheus metrics; in embedded mode the pipeline runs
+    /// in the same process. `sightline api key ...` manages the API keys.
+    Api(ApiArgs),
     /// Serve ONNX models and emit a request and a response event for every call.
     Infer(InferArgs),
     /// Create or upgrade the ClickHouse database and tables.
@@ -56,10 +57,10 @@ pub enum Command {
 impl Command {
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Demo => "demo",
+            Self::Demo(_) => "demo",
             Self::Pipeline(_) => "pipeline",
             Self::Monitor(_) => "monitor",
-            Self::Api => "api",
+            Self::Api(_) => "api",
             Self::Infer(_) => "infer",
             Self::Migrate(_) => "migrate",
             Self::Sql(_) => "sql",
@@ -274,6 +275,114 @@ pub struct ValidateArgs {
     /// Files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Roughly how long the scripted story takes; every step scales with it.
+    #[arg(long, value_name = "DURATION", default_value = "4m", value_parser = sightline_schemas::duration::parse)]
+    pub duration: Duration,
+    /// Address for the API and the dashboard.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000")]
+    pub listen: String,
+    /// Do not try to open the dashboard in a browser.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Exit when the story is over, with status 1 if any part of it did not happen; otherwise
+    /// everything keeps running until Ctrl-C.
+    #[arg(long)]
+    pub exit_when_done: bool,
+    /// The demo's own directory (data, keys, rules, logs, models), emptied at each start.
+    #[arg(long, value_name = "DIR", default_value = "sightline-demo")]
+    pub data_dir: PathBuf,
+    /// Distributed mode: these Kafka brokers...
+    #[arg(long, value_name = "HOST:PORT", requires = "clickhouse")]
+    pub kafka: Option<String>,
+    /// ...and this ClickHouse (HTTP URL), with its read-only user for the API.
+    #[arg(long, value_name = "URL", requires = "kafka")]
+    pub clickhouse: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ApiArgs {
+    #[command(subcommand)]
+    pub key: Option<ApiCommand>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where `POST /v1/events` and dead-letter replays publish; the topic is --topic.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Address for the API and the dashboard [default: 127.0.0.1:8000].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The monitor's rule file, which `/v1/alert-rules` edits [default: the config's alerts.rules].
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// The API key file [default: <data-dir>/api-keys.json].
+    #[arg(long, value_name = "FILE")]
+    pub keys_file: Option<PathBuf>,
+}
+
+impl ApiArgs {
+    pub fn apply(&self, config: &mut Config) {
+        self.store.apply(config);
+        self.source.apply(config);
+        set(&mut config.api.listen, &self.listen);
+        if self.rules.is_some() {
+            config.alerts.rules.clone_from(&self.rules);
+        }
+        if self.keys_file.is_some() {
+            config.api.keys_file.clone_from(&self.keys_file);
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiCommand {
+    /// Manage API keys: each is shown once, when made; the key file keeps only its hash.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a key and print it.
+    Create(KeyCreateArgs),
+    /// List the keys: id, name, scopes, when made.
+    List(KeyFileArgs),
+    /// Revoke a key by its id.
+    Revoke(KeyRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyFileArgs {
+    /// The key file [default: <data-dir>/api-keys.json].
+    #[arg(long, value_name = "FILE")]
+    pub keys_file: Option<PathBuf>,
+    /// The data directory the default key file is in [default: sightline-data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// Who or what the key is for.
+    #[arg(long)]
+    pub name: String,
+    /// ingest, read or admin (admin includes the others); repeat for more than one.
+    #[arg(long = "scope", value_name = "SCOPE", required = true, value_parser = sightline_api::keys::Scope::parse)]
+    pub scopes: Vec<sightline_api::keys::Scope>,
+    #[command(flatten)]
+    pub file: KeyFileArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRevokeArgs {
+    /// The key's id: the eight characters after `sl_`.
+    pub id: String,
+    #[command(flatten)]
+    pub file: KeyFileArgs,
 }
 
 #[derive(Debug, Args)]

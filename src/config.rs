@@ -20,6 +20,7 @@ pub struct Config {
     pub drift: DriftConfig,
     pub alerts: AlertsConfig,
     pub inference: InferenceConfig,
+    pub api: ApiConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -278,6 +279,45 @@ impl Default for InferenceConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    pub listen: String,
+    /// Hashes of the API keys [default: `<data-dir>/api-keys.json`].
+    pub keys_file: Option<std::path::PathBuf>,
+    /// Parts served without a key: any of `openapi`, `metrics`, `dashboard` (the dashboard's reads).
+    pub open: Vec<String>,
+    /// The read-only ClickHouse user SQL runs as; its profile must set readonly=1 and the limits.
+    pub clickhouse_user: String,
+    pub clickhouse_password: String,
+    /// Longest a query may run; ClickHouse's profile may stop it sooner.
+    #[serde(deserialize_with = "duration")]
+    pub query_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8000".into(),
+            keys_file: None,
+            open: Vec::new(),
+            clickhouse_user: "sightline_reader".into(),
+            clickhouse_password: String::new(),
+            query_timeout: Duration::from_secs(30),
+            max_body_bytes: 16 << 20,
+        }
+    }
+}
+
+impl ApiConfig {
+    pub fn keys_file(&self, storage: &StorageConfig) -> std::path::PathBuf {
+        self.keys_file
+            .clone()
+            .unwrap_or_else(|| storage.data_dir.join("api-keys.json"))
+    }
+}
+
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
     sightline_schemas::duration::parse(&text).map_err(serde::de::Error::custom)
@@ -352,6 +392,19 @@ impl Config {
             bail!(
                 "clickhouse.url must be ClickHouse's HTTP interface, such as http://127.0.0.1:8123, got {url:?}"
             );
+        }
+        let api = &self.api;
+        if api.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "api.listen must be an address such as 127.0.0.1:8000, got {:?}",
+                api.listen
+            );
+        }
+        for part in &api.open {
+            sightline_api::Part::parse(part).map_err(anyhow::Error::msg)?;
+        }
+        if api.query_timeout.is_zero() || api.max_body_bytes == 0 {
+            bail!("api.query_timeout and api.max_body_bytes must be above 0");
         }
         let db = &self.clickhouse.database;
         if db.is_empty()

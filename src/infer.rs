@@ -13,7 +13,7 @@ use sightline_inference::{
     server::{AdminAuth, Identity, Node, NodeMetrics, router},
 };
 
-use crate::config::Config;
+use crate::{api::API_KEY_VAR, config::Config};
 
 pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let c = &config.inference;
@@ -30,7 +30,10 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let destination = if !c.events {
         Destination::Off
     } else if let Some(url) = &c.ingest_url {
-        Destination::Http { url: url.clone() }
+        Destination::Http {
+            url: url.clone(),
+            key: crate::host::key(None, Some(API_KEY_VAR))?,
+        }
     } else if let Some(brokers) = &config.kafka.brokers {
         Destination::Kafka {
             brokers: brokers.clone(),

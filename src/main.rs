@@ -1,8 +1,10 @@
 //! The `sightline` command: one binary for every role in the pipeline.
 
+mod api;
 mod bench;
 mod cli;
 mod config;
+mod demo;
 mod drift;
 mod eval;
 mod host;
@@ -35,10 +37,6 @@ fn main() -> ExitCode {
         // Colour only for a person at a terminal; log files and collectors get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    if let Command::Demo | Command::Api = cli.command {
-        eprintln!("sightline {}: not built yet", cli.command.name());
-        return ExitCode::from(2);
-    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -53,6 +51,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Validate(args) => return validate::run(args),
+        Command::Demo(args) => return demo::run(args),
         Command::Drift(DriftCommand::Compare(args)) => return drift::compare(args),
         Command::Monitor(MonitorArgs {
             check_rules: Some(file),
@@ -82,6 +81,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => {
             config.validate()?;
             eval::run(&args, &config)
+        }
+        Command::Api(args) => {
+            args.apply(&mut config);
+            config.validate()?;
+            api::run(&args, &config)
         }
         Command::Infer(args) => {
             args.apply(&mut config);

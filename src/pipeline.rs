@@ -2,7 +2,7 @@
 //! pipeline from an in-process channel to Parquet files. Either way it serves HTTP ingest and
 //! /metrics on --listen.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{future::Future, process::ExitCode, sync::Arc};
 
 use anyhow::Context;
 use rdkafka::ClientConfig;
@@ -23,7 +23,8 @@ use crate::config::Config;
 /// Events the embedded channel holds before HTTP ingest has to wait.
 const CHANNEL_CAPACITY: usize = 20_000;
 
-pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
+/// How events become rows, from the config.
+pub fn process_config(config: &Config) -> anyhow::Result<ProcessConfig> {
     let p = &config.pipeline;
     let process = ProcessConfig {
         limits: Limits {
@@ -45,10 +46,36 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
             .build()
             .context("loading the evaluators")?,
     };
-    let metrics = Arc::new(PipelineMetrics::default());
-    let _ = metrics.evaluators.set(process.evaluators.clone());
     let names: Vec<&str> = process.evaluators.iter().map(|e| e.name()).collect();
     tracing::info!(evaluators = ?names, "evaluators loaded");
+    Ok(process)
+}
+
+/// The embedded pipeline, in this process: events sent to the returned target are joined, scored
+/// and stored in the data directory until `stopped` turns true.
+pub fn embedded(
+    config: &Config,
+    process: ProcessConfig,
+    metrics: Arc<PipelineMetrics>,
+    stopped: watch::Receiver<bool>,
+) -> anyhow::Result<(
+    IngestTarget,
+    impl Future<Output = anyhow::Result<()>> + use<>,
+)> {
+    let store = ParquetStore::open(&config.storage.data_dir)?;
+    let (sender, events) = channel(CHANNEL_CAPACITY);
+    let running = async move {
+        run_channel(events, process, store, metrics, stopped).await?;
+        Ok(())
+    };
+    Ok((IngestTarget::Channel(sender), running))
+}
+
+pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
+    let p = &config.pipeline;
+    let process = process_config(config)?;
+    let metrics = Arc::new(PipelineMetrics::default());
+    let _ = metrics.evaluators.set(process.evaluators.clone());
 
     crate::sql::runtime()?.block_on(async move {
         let (stop, stopped) = watch::channel(false);
@@ -59,13 +86,11 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         });
 
         if config.storage.embedded {
-            let data_dir = &config.storage.data_dir;
-            let store = ParquetStore::open(data_dir)?;
-            let (sender, events) = channel(CHANNEL_CAPACITY);
-            let app = router(IngestTarget::Channel(sender), process.limits.clone(), metrics.clone(), p.max_body_bytes);
-            serve(&p.listen, app).await?;
-            tracing::info!(data_dir = %data_dir.display(), listen = %p.listen, "embedded pipeline running");
-            run_channel(events, process, store, metrics, stopped).await?;
+            let limits = process.limits.clone();
+            let (target, running) = embedded(config, process, metrics.clone(), stopped)?;
+            serve(&p.listen, router(target, limits, metrics, p.max_body_bytes)).await?;
+            tracing::info!(data_dir = %config.storage.data_dir.display(), listen = %p.listen, "embedded pipeline running");
+            running.await?;
             return Ok(ExitCode::SUCCESS);
         }
 
@@ -99,7 +124,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn serve(listen: &str, app: axum::Router) -> anyhow::Result<()> {
+pub async fn serve(listen: &str, app: axum::Router) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -6,6 +6,7 @@
 
 pub mod exposition;
 pub mod expr;
+pub mod rule_file;
 pub mod rules;
 pub mod state;
 pub mod template;

@@ -21,9 +21,10 @@ pub enum Destination {
         brokers: String,
         topic: String,
     },
-    /// `POST /v1/events` of a pipeline or the API, as NDJSON.
+    /// `POST /v1/events` of a pipeline or the API, as NDJSON, with the API's ingest key if any.
     Http {
         url: String,
+        key: Option<String>,
     },
     Off,
 }
@@ -66,7 +67,9 @@ impl Emitter {
                     counters.clone(),
                 )))
             }
-            Destination::Http { url } => Some(tokio::spawn(to_http(rx, url, counters.clone()))),
+            Destination::Http { url, key } => {
+                Some(tokio::spawn(to_http(rx, url, key, counters.clone())))
+            }
         };
         Ok(Self {
             tx: Mutex::new(task.is_some().then_some(tx)),
@@ -134,7 +137,12 @@ async fn to_kafka(
 const POST_BYTES: usize = 4 << 20;
 
 /// Posts waiting events together, as NDJSON of up to `POST_BYTES`.
-async fn to_http(mut rx: mpsc::Receiver<Event>, url: String, counters: Arc<EventCounters>) {
+async fn to_http(
+    mut rx: mpsc::Receiver<Event>,
+    url: String,
+    key: Option<String>,
+    counters: Arc<EventCounters>,
+) {
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -159,12 +167,13 @@ async fn to_http(mut rx: mpsc::Receiver<Event>, url: String, counters: Arc<Event
         }
         let mut delivered = false;
         for attempt in 0..3u32 {
-            let sent = client
+            let mut post = client
                 .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/x-ndjson")
-                .body(body.clone())
-                .send()
-                .await;
+                .header(reqwest::header::CONTENT_TYPE, "application/x-ndjson");
+            if let Some(key) = &key {
+                post = post.bearer_auth(key);
+            }
+            let sent = post.body(body.clone()).send().await;
             if sent.is_ok_and(|r| r.status().is_success()) {
                 delivered = true;
                 break;

@@ -86,11 +86,33 @@ fn yes() -> bool {
 impl Metadata {
     /// Reads and checks `<dir>/model.toml`.
     pub fn load(dir: &Path) -> Result<Self, String> {
+        Self::load_for(dir, None)
+    }
+
+    /// The metadata of one version: `<dir>/model.toml`, with the keys of the version's own
+    /// `model.toml` in place of the model's where it has one, for a version that differs, such as
+    /// one with a longer context.
+    pub fn load_for(dir: &Path, version: Option<&Path>) -> Result<Self, String> {
+        let read = |path: &Path| -> Result<toml::Table, String> {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        };
         let path = dir.join("model.toml");
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut metadata: Metadata =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut table = read(&path)?;
+        let path = match version
+            .map(|v| v.join("model.toml"))
+            .filter(|p| p.is_file())
+        {
+            Some(own) => {
+                table.extend(read(&own)?);
+                own
+            }
+            None => path,
+        };
+        let mut metadata: Metadata = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         if let Some(t) = &metadata.tokenizer {
             metadata.tokenizer = Some(dir.join(t));
         }

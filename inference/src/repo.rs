@@ -91,8 +91,11 @@ impl Model {
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_owned();
-            let loaded =
-                Version::load(&name, &version, &onnx, metadata.clone(), provider, sessions)?;
+            let own = match path.join("model.toml").is_file() {
+                true => Arc::new(Metadata::load_for(dir, Some(&path))?),
+                false => metadata.clone(),
+            };
+            let loaded = Version::load(&name, &version, &onnx, own, provider, sessions)?;
             versions.insert(VersionKey::of(&version), Arc::new(loaded));
         }
         let (_, newest) = versions

@@ -15,7 +15,7 @@ use axum::{
 use bytes::Bytes;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{Value, json, value::RawValue};
-use sightline_schemas::{Limits, decode_event};
+use sightline_schemas::{Limits, Rejection, decode_event};
 
 use crate::{channel::EventSender, metrics::PipelineMetrics};
 
@@ -42,7 +42,6 @@ impl std::fmt::Debug for IngestTarget {
 struct Ingest {
     target: IngestTarget,
     limits: Limits,
-    metrics: Arc<PipelineMetrics>,
 }
 
 /// `POST /v1/events` and `GET /metrics`, with request bodies capped at `max_body_bytes`.
@@ -52,17 +51,15 @@ pub fn router(
     metrics: Arc<PipelineMetrics>,
     max_body_bytes: usize,
 ) -> Router {
-    let state = Ingest {
-        target,
-        limits,
-        metrics,
-    };
+    events_route(target, limits, max_body_bytes)
+        .route("/metrics", get(move || async move { metrics.render() }))
+}
+
+/// `POST /v1/events` alone, for a server that adds its own routes.
+pub fn events_route(target: IngestTarget, limits: Limits, max_body_bytes: usize) -> Router {
+    let state = Ingest { target, limits };
     Router::new()
         .route("/v1/events", post(ingest))
-        .route(
-            "/metrics",
-            get(|State(s): State<Ingest>| async move { s.metrics.render() }),
-        )
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
 }
@@ -93,12 +90,7 @@ async fn ingest(State(state): State<Ingest>, body: Bytes) -> Reply {
             }
             Err(rejection) => {
                 rejected += 1;
-                let errors: Vec<Value> = rejection
-                    .problems
-                    .iter()
-                    .map(|p| json!({"path": p.path, "reason": p.reason}))
-                    .collect();
-                json!({"index": index, "status": "rejected", "errors": errors})
+                rejected_result(index, &rejection)
             }
         });
     }
@@ -106,6 +98,16 @@ async fn ingest(State(state): State<Ingest>, body: Bytes) -> Reply {
         StatusCode::OK,
         Json(json!({"accepted": accepted, "rejected": rejected, "results": results})),
     )
+}
+
+/// The reply's entry for an event that failed validation: each problem's path and reason.
+pub fn rejected_result(index: usize, rejection: &Rejection) -> Value {
+    let errors: Vec<Value> = rejection
+        .problems
+        .iter()
+        .map(|p| json!({"path": p.path, "reason": p.reason}))
+        .collect();
+    json!({"index": index, "status": "rejected", "errors": errors})
 }
 
 fn bad_request(message: &str) -> Reply {
@@ -130,7 +132,8 @@ fn split(body: &[u8]) -> Result<Vec<&[u8]>, String> {
         .collect())
 }
 
-async fn forward(
+/// Sends one event's bytes on, keyed by its request id where it has one.
+pub async fn forward(
     target: &IngestTarget,
     payload: Vec<u8>,
     key: Option<String>,

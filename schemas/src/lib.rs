@@ -17,6 +17,7 @@ pub mod problem;
 pub mod prometheus;
 pub mod side_tables;
 pub mod sink;
+pub mod store;
 pub mod tables;
 pub mod timestamp;
 
@@ -31,6 +32,7 @@ pub use money::NanoUsd;
 pub use problem::{Problem, Rejection};
 pub use side_tables::DeadLetter;
 pub use sink::{Sink, SinkError};
+pub use store::{Dialect, QueryFormat, Store, StoreError, StoreErrorKind};
 pub use tables::{Table, TableBatch};
 pub use timestamp::Timestamp;
 

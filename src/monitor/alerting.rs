@@ -95,6 +95,9 @@ fn load(path: &Path) -> anyhow::Result<Vec<Rule>> {
 
 pub struct Alerting {
     rules: Vec<Rule>,
+    config: AlertsConfig,
+    /// When the rule file was last read; a newer file is read again before the next round.
+    rules_modified: Option<std::time::SystemTime>,
     /// Rebuilt from `alert_events` when this monitor becomes the active one; none in standby.
     alerts: Option<Alerts>,
     sender: Arc<Sender>,
@@ -118,24 +121,14 @@ impl Alerting {
         let Some(path) = &config.rules else {
             return Ok(None);
         };
+        let rules_modified = modified(path);
         let rules = load(path)?;
-        let secret = read_secret(config)?;
-        let allow = match &config.allowed_hosts {
-            Some(list) => {
-                Allowlist::new(list).map_err(|e| anyhow::anyhow!("alerts.allowed_hosts: {e}"))?
-            }
-            None => Allowlist::loopback_and(rules.iter().map(|r| r.action.url.as_str())),
-        };
-        let policy = RetryPolicy {
-            timeout: config.timeout,
-            max_attempts: config.max_attempts,
-            backoff: config.backoff,
-            max_backoff: config.max_backoff,
-        };
-        let sender = Sender::new(secret, allow, policy).context("building the webhook client")?;
+        let sender = sender(config, &rules)?;
         let (attempted, attempts) = mpsc::unbounded_channel();
         Ok(Some(Self {
             rules,
+            config: config.clone(),
+            rules_modified,
             alerts: None,
             sender: Arc::new(sender),
             metrics,
@@ -147,6 +140,33 @@ impl Alerting {
             unsaved: Vec::new(),
             owed: Vec::new(),
         }))
+    }
+
+    /// Reads the rule file again if it changed, as the API's rule edits change it. A file that no
+    /// longer checks out leaves the rules as they were. The alerts are rebuilt from
+    /// `alert_events` for the new rules, so a rule that stays keeps its state.
+    fn reload(&mut self) {
+        let Some(path) = self.config.rules.clone() else {
+            return;
+        };
+        let now = modified(&path);
+        if now == self.rules_modified {
+            return;
+        }
+        self.rules_modified = now;
+        match load(&path).and_then(|rules| Ok((sender(&self.config, &rules)?, rules))) {
+            Ok((sender, rules)) => {
+                tracing::info!(rules = rules.len(), file = %path.display(), "rule file changed; rules reloaded");
+                self.rules = rules;
+                self.sender = Arc::new(sender);
+                if self.alerts.take().is_some() {
+                    self.owed.clear();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "rule file changed but is not valid; keeping the rules as they were")
+            }
+        }
     }
 
     /// Rebuilds the alerts from `alert_events`, as another monitor may have left them.
@@ -191,6 +211,7 @@ impl Alerting {
         store: &mut Store,
         leading: impl Fn() -> bool,
     ) -> anyhow::Result<()> {
+        self.reload();
         if self.alerts.is_none() {
             self.restore(store).await?;
         }
@@ -521,6 +542,29 @@ async fn delivered(store: &Store, idempotency_key: &str) -> anyhow::Result<bool>
         store.literal(idempotency_key)
     );
     Ok(!store.rows_json(&sql).await?.is_empty())
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The webhook client: signed with the configured secret, to the allowed hosts (by default
+/// loopback and the hosts the rules name).
+fn sender(config: &AlertsConfig, rules: &[Rule]) -> anyhow::Result<Sender> {
+    let secret = read_secret(config)?;
+    let allow = match &config.allowed_hosts {
+        Some(list) => {
+            Allowlist::new(list).map_err(|e| anyhow::anyhow!("alerts.allowed_hosts: {e}"))?
+        }
+        None => Allowlist::loopback_and(rules.iter().map(|r| r.action.url.as_str())),
+    };
+    let policy = RetryPolicy {
+        timeout: config.timeout,
+        max_attempts: config.max_attempts,
+        backoff: config.backoff,
+        max_backoff: config.max_backoff,
+    };
+    Sender::new(secret, allow, policy).context("building the webhook client")
 }
 
 fn read_secret(config: &AlertsConfig) -> anyhow::Result<Secret> {

@@ -19,56 +19,19 @@ use crate::{cli::BaselineCreateArgs, config::Config};
 const BINS: usize = 10;
 
 pub fn create(args: &BaselineCreateArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    check_name(&args.name)?;
     let (from, to) = (parse_time(&args.from)?, parse_time(&args.to)?);
-    if from >= to {
-        bail!("--from must be before --to");
-    }
     let filter = args
         .filter
         .iter()
         .map(|f| {
-            let (column, value) = f.split_once('=').with_context(|| format!("--filter {f:?}: expected COLUMN=VALUE"))?;
-            if !["project", "model", "model_version", "service", "environment", "provider"].contains(&column) {
-                bail!("--filter {f:?}: filter on project, model, model_version, service, environment or provider");
-            }
+            let (column, value) = f
+                .split_once('=')
+                .with_context(|| format!("--filter {f:?}: expected COLUMN=VALUE"))?;
             Ok((column.to_owned(), value.to_owned()))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let features = config.drift.features()?;
-    let baseline = crate::sql::runtime()?.block_on(async {
-        let store = Store::open(config).await?;
-        let slice = Slice {
-            from_ms: from,
-            to_ms: to,
-            conditions: &filter,
-        };
-        // Every model the filter lets through, pooled: the baseline is what "normal" looked like.
-        let rows = store.features(&features, &slice).await?;
-        anyhow::ensure!(
-            rows.num_rows() > 0,
-            "no llm_events rows between {} and {} match",
-            args.from,
-            args.to
-        );
-        let kept = features
-            .iter()
-            .filter_map(|f| FeatureBaseline::of(&f.name, &values(f, &rows)?, BINS, 0))
-            .collect();
-        Ok::<_, anyhow::Error>(Baseline {
-            name: args.name.clone(),
-            created_at: Timestamp::now().millis(),
-            from,
-            to,
-            filter,
-            features: kept,
-        })
-    })?;
-    let dir = &config.drift.baselines_dir;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(format!("{}.json", args.name));
-    std::fs::write(&path, serde_json::to_vec(&baseline)?)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let baseline = crate::sql::runtime()?.block_on(build(config, &args.name, from, to, filter))?;
+    let path = save(&config.drift.baselines_dir, &baseline)?;
     eprintln!(
         "baseline {} saved to {}: {} features from {} rows",
         args.name,
@@ -77,6 +40,72 @@ pub fn create(args: &BaselineCreateArgs, config: &Config) -> anyhow::Result<Exit
         baseline.features.iter().map(|f| f.count).max().unwrap_or(0)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The baseline of the `llm_events` rows between `from` and `to` (milliseconds) that match
+/// `filter`: every model the filter lets through, pooled, as what "normal" looked like.
+pub async fn build(
+    config: &Config,
+    name: &str,
+    from: i64,
+    to: i64,
+    filter: Vec<(String, String)>,
+) -> anyhow::Result<Baseline> {
+    check_name(name)?;
+    if from >= to {
+        bail!("the baseline's start must be before its end");
+    }
+    for (column, _) in &filter {
+        if ![
+            "project",
+            "model",
+            "model_version",
+            "service",
+            "environment",
+            "provider",
+        ]
+        .contains(&column.as_str())
+        {
+            bail!(
+                "filter on project, model, model_version, service, environment or provider, not {column:?}"
+            );
+        }
+    }
+    let features = config.drift.features()?;
+    let store = Store::open(config).await?;
+    let slice = Slice {
+        from_ms: from,
+        to_ms: to,
+        conditions: &filter,
+    };
+    let rows = store.features(&features, &slice).await?;
+    anyhow::ensure!(
+        rows.num_rows() > 0,
+        "no llm_events rows between {} and {} match",
+        Timestamp(from),
+        Timestamp(to)
+    );
+    let kept = features
+        .iter()
+        .filter_map(|f| FeatureBaseline::of(&f.name, &values(f, &rows)?, BINS, 0))
+        .collect();
+    Ok(Baseline {
+        name: name.to_owned(),
+        created_at: Timestamp::now().millis(),
+        from,
+        to,
+        filter,
+        features: kept,
+    })
+}
+
+/// Writes `<dir>/<name>.json`.
+pub fn save(dir: &Path, baseline: &Baseline) -> anyhow::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{}.json", baseline.name));
+    std::fs::write(&path, serde_json::to_vec(baseline)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 pub fn load(dir: &Path, name: &str) -> anyhow::Result<Baseline> {

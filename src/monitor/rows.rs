@@ -12,7 +12,7 @@ use arrow::{
 };
 use sightline_drift::monitor::{Feature, FeatureKind, Group, Source};
 use sightline_schemas::{
-    Sink, Table, TableBatch,
+    Dialect, Sink, Table, TableBatch,
     drift_reports::{DriftReport, drift_reports_batch},
 };
 use sightline_storage::{
@@ -139,39 +139,24 @@ impl Store {
         matches!(self, Self::Clickhouse { .. })
     }
 
-    /// A string literal in the store's dialect. Values go in as hex on ClickHouse and with doubled
-    /// quotes in DataFusion, so no value can end a literal.
+    pub fn dialect(&self) -> Dialect {
+        if self.is_clickhouse() {
+            Dialect::ClickHouse
+        } else {
+            Dialect::DataFusion
+        }
+    }
+
     pub fn literal(&self, value: &str) -> String {
-        if self.is_clickhouse() {
-            let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
-            format!("unhex('{hex}')")
-        } else {
-            format!("'{}'", value.replace('\'', "''"))
-        }
+        self.dialect().literal(value)
     }
 
-    /// `expression` as a double.
     pub fn float(&self, expression: &str) -> String {
-        if self.is_clickhouse() {
-            format!("toFloat64({expression})")
-        } else {
-            format!("CAST({expression} AS DOUBLE)")
-        }
+        self.dialect().float(expression)
     }
 
-    /// `column` within [from, to).
     pub fn time_range(&self, column: &str, from_ms: i64, to_ms: i64) -> String {
-        if self.is_clickhouse() {
-            // Windows are whole seconds (checked in the config and the rules), so DateTime's
-            // resolution on ClickHouse 18.16 loses nothing.
-            format!(
-                "{column} >= toDateTime({}) AND {column} < toDateTime({})",
-                from_ms.div_euclid(1000),
-                to_ms.div_euclid(1000)
-            )
-        } else {
-            format!("CAST({column} AS BIGINT) >= {from_ms} AND CAST({column} AS BIGINT) < {to_ms}")
-        }
+        self.dialect().time_range(column, from_ms, to_ms)
     }
 
     /// Rows as JSON objects, for results that are passed on rather than computed with.

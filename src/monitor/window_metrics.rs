@@ -167,8 +167,7 @@ fn events_sql(store: &Store, rule: &Rule, from_ms: i64, to_ms: i64) -> String {
         } => {
             let col = column(name);
             let value = match function {
-                Aggregate::Quantile(q) if store.is_clickhouse() => format!("quantile({q})({col})"),
-                Aggregate::Quantile(q) => format!("approx_percentile_cont({col}, {q})"),
+                Aggregate::Quantile(q) => store.dialect().quantile(*q, &col),
                 Aggregate::Avg => format!("avg({col})"),
                 Aggregate::Min => format!("min({col})"),
                 Aggregate::Max => format!("max({col})"),

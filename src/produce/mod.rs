@@ -61,6 +61,10 @@ pub fn run(args: ProduceArgs, config: &Config) -> anyhow::Result<ExitCode> {
     if let Some(at) = drift_from {
         traffic.drift_from(at);
     }
+    if let Some(rate) = args.rate {
+        // An exchange is a request and a response event.
+        traffic.arrivals_per_second(rate / 2.0);
+    }
     let mut kafka = config.kafka.clone();
     if args.brokers.is_some() {
         kafka.brokers.clone_from(&args.brokers);

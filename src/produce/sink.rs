@@ -185,9 +185,13 @@ impl Sink {
         if *batched == 0 {
             return Ok(());
         }
-        let response = client
+        let mut post = client
             .post(url.as_str())
-            .header("content-type", "application/x-ndjson")
+            .header("content-type", "application/x-ndjson");
+        if let Ok(key) = std::env::var(crate::api::API_KEY_VAR) {
+            post = post.bearer_auth(key.trim());
+        }
+        let response = post
             .body(std::mem::take(batch))
             .send()
             .await

@@ -37,6 +37,7 @@ pub struct Traffic {
     errors: WeightedIndex<u32>,
     /// Event time from which traffic drifts (slower, longer answers), if it does.
     drift_from_ms: Option<i64>,
+    arrivals_per_second: f64,
 }
 
 impl Traffic {
@@ -53,7 +54,14 @@ impl Traffic {
             deployments: WeightedIndex::new(DEPLOYMENTS.iter().map(|d| d.weight)).expect("weights"),
             errors: WeightedIndex::new(ERRORS.iter().map(|e| e.2)).expect("weights"),
             drift_from_ms: None,
+            arrivals_per_second: ARRIVALS_PER_SECOND,
         }
+    }
+
+    /// Exchanges begin this often in event time, so that traffic sent at a set rate carries event
+    /// times that keep pace with the clock.
+    pub fn arrivals_per_second(&mut self, rate: f64) {
+        self.arrivals_per_second = rate;
     }
 
     /// From event time `at_ms` on, latency is 2.5 times as long and outputs 2.5 times as many
@@ -101,7 +109,7 @@ impl Traffic {
     }
 
     fn next_exchange(&mut self) {
-        let gap = Exp::new(ARRIVALS_PER_SECOND / 1000.0)
+        let gap = Exp::new(self.arrivals_per_second / 1000.0)
             .expect("rate")
             .sample(&mut self.rng);
         self.clock_ms += gap;

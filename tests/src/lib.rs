@@ -4,6 +4,7 @@
 //! `scripts/services.sh start` prints the variables read here. A missing variable fails the test: a
 //! test that skips because its service is absent would hide a broken harness.
 
+pub mod api;
 pub mod embedded;
 pub mod monitor;
 pub mod node;

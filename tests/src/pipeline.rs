@@ -214,26 +214,30 @@ impl Drop for Worker {
 
 /// Generates events with `sightline produce --out`, as JSON values in publish order.
 pub fn generate(count: usize, seed: u64) -> Vec<serde_json::Value> {
+    produce_lines(count, seed, None)
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+/// `sightline produce --out` as NDJSON lines, from `start` (RFC 3339) or the command's default.
+pub fn produce_lines(count: usize, seed: u64, start: Option<&str>) -> Vec<String> {
     let file = std::env::temp_dir().join(format!("{}.ndjson", unique_name("events")));
-    let status = Command::new(sightline())
-        .args([
-            "produce",
-            "--out",
-            &file.display().to_string(),
-            "--count",
-            &count.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ])
+    let mut command = Command::new(sightline());
+    command
+        .args(["produce", "--out", &file.display().to_string()])
+        .args(["--count", &count.to_string(), "--seed", &seed.to_string()]);
+    if let Some(start) = start {
+        command.args(["--start", start]);
+    }
+    let status = command
         .current_dir(repo_root())
         .status()
         .expect("run produce");
     assert!(status.success());
     let text = std::fs::read_to_string(&file).expect("events file");
     let _ = std::fs::remove_file(&file);
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect()
+    text.lines().map(str::to_owned).collect()
 }
 
 /// Keeps only events whose exchange is complete within the list: a request stays only if its

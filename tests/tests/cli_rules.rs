@@ -93,16 +93,18 @@ action = { kind = "notify", url = "http://127.0.0.1/hooks" }
 }
 
 #[test]
-fn the_example_rule_file_is_valid() {
-    let path = sightline_e2e::repo_root().join("deploy/alert-rules.toml");
-    let out = Command::new(sightline())
-        .args(["monitor", "--check-rules"])
-        .arg(&path)
-        .output()
-        .expect("run sightline");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("8 rules, all valid"), "{stdout}");
+fn the_example_rule_files_are_valid() {
+    for file in ["deploy/alert-rules.toml", "deploy/compose/alert-rules.toml"] {
+        let path = sightline_e2e::repo_root().join(file);
+        let out = Command::new(sightline())
+            .args(["monitor", "--check-rules"])
+            .arg(&path)
+            .output()
+            .expect("run sightline");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{file}: {stdout}");
+        assert!(stdout.contains("8 rules, all valid"), "{file}: {stdout}");
+    }
 }
 
 /// The receiver code the README gives accepts what the monitor signs, and refuses a changed body.

@@ -65,7 +65,7 @@ impl ClickhouseError {
 }
 
 /// Finds `Code: 117` in a ClickHouse error message.
-fn parse_code(message: &str) -> Option<u32> {
+pub(crate) fn parse_code(message: &str) -> Option<u32> {
     let rest = &message[message.find("Code: ")? + 6..];
     rest.split(|c: char| !c.is_ascii_digit())
         .next()?

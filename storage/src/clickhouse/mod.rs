@@ -35,7 +35,20 @@ impl std::fmt::Debug for Clickhouse {
 impl Clickhouse {
     /// Connects, asks the server its version, and configures the client to match.
     pub async fn connect(url: &str, database: &str) -> Result<Self, ClickhouseError> {
-        let probe = Client::default()
+        Self::connect_as(url, database, None).await
+    }
+
+    /// Connects as `(user, password)` rather than the server's default user.
+    pub async fn connect_as(
+        url: &str,
+        database: &str,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<Self, ClickhouseError> {
+        let signed_in = |client: Client| match credentials {
+            Some((user, password)) => client.with_user(user).with_password(password),
+            None => client,
+        };
+        let probe = signed_in(Client::default())
             .with_url(url)
             .with_compression(Compression::None)
             .with_validation(false);
@@ -48,7 +61,7 @@ impl Clickhouse {
             })?;
         let caps = Capabilities::from_version(&version);
         // Old servers answer typed-row and compressed reads with nothing at all; plain works everywhere.
-        let client = Client::default()
+        let client = signed_in(Client::default())
             .with_url(url)
             .with_compression(if caps.modern {
                 Compression::Lz4

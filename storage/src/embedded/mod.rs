@@ -5,6 +5,12 @@
 //! per dedup key, so the same SQL reads deduplicated data in both modes.
 
 mod files;
+mod read;
+
+pub use read::MAX_RESULT_ROWS;
+
+/// Memory one query may hold.
+const MAX_QUERY_MEMORY: usize = 2 << 30;
 
 use std::{
     collections::HashMap,
@@ -14,8 +20,13 @@ use std::{
 
 use arrow::{array::RecordBatch, datatypes::SchemaRef};
 use datafusion::{
-    execution::context::{SQLOptions, SessionContext},
+    dataframe::DataFrame,
+    execution::{
+        context::{SQLOptions, SessionContext},
+        runtime_env::RuntimeEnvBuilder,
+    },
     prelude::ParquetReadOptions,
+    prelude::SessionConfig,
 };
 use sightline_schemas::{DeadLetter, Sink, SinkError, Table, TableBatch};
 
@@ -58,6 +69,8 @@ pub enum EmbeddedError {
     Query(#[from] datafusion::error::DataFusionError),
     #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    #[error("the result has more than {0} rows; narrow the query or add a LIMIT")]
+    TooManyRows(usize),
 }
 
 impl ParquetStore {
@@ -82,7 +95,12 @@ impl ParquetStore {
 
     /// A DataFusion session over the store's tables, with the deduplicating views.
     pub async fn session(&self) -> Result<SessionContext, EmbeddedError> {
-        let ctx = SessionContext::new();
+        // Queries past this much memory fail rather than take the machine, as on the ClickHouse
+        // reader's profile.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(MAX_QUERY_MEMORY, 1.0)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
         for table in Table::ALL {
             let (schema, key, version) = layout(table);
             let name = table.name();
@@ -103,18 +121,20 @@ impl ParquetStore {
         Ok(ctx)
     }
 
-    /// Runs a read-only query. DataFusion itself refuses DDL, DML and statements here.
+    /// Runs a read-only query.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, EmbeddedError> {
+        Ok(self.read_only(sql).await?.collect().await?)
+    }
+
+    /// Plans `sql` over the registered tables only. DataFusion itself refuses DDL, DML and
+    /// statements here, so nothing can create, change or attach a table.
+    async fn read_only(&self, sql: &str) -> Result<DataFrame, EmbeddedError> {
         let ctx = self.session().await?;
         let read_only = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        Ok(ctx
-            .sql_with_options(sql, read_only)
-            .await?
-            .collect()
-            .await?)
+        Ok(ctx.sql_with_options(sql, read_only).await?)
     }
 }
 
