@@ -20,6 +20,8 @@ clickhouse="http://127.0.0.1:$ch_http_port"
 reader_password=${SIGHTLINE_READER_PASSWORD:-sightline-reader}
 
 log() { echo "services: $*" >&2; }
+# Debian installs clickhouse-server in /usr/sbin, which a non-root PATH often lacks.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 kafka_ready() {
     "${SIGHTLINE_PYTHON:?run scripts/setup.sh first}" - "$brokers" <<'PY' 2>/dev/null

@@ -21,6 +21,8 @@ ORT_LIB=libonnxruntime.so.1.32.0
 ORT_LIB_SHA256=6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f
 
 log() { echo "setup: $*" >&2; }
+# Debian installs clickhouse-server in /usr/sbin, which a non-root PATH often lacks.
+export PATH="$PATH:/usr/sbin:/sbin"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; then

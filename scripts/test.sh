@@ -39,7 +39,9 @@ trap 'scripts/services.sh stop' EXIT
 cargo build --workspace --all-targets --locked
 export SIGHTLINE_BIN="$CARGO_TARGET_DIR/debug/sightline"
 
-eval "$(scripts/services.sh start)"
+# Assigned first, so that services that fail to start stop the run here (`eval "$(...)"` would not).
+services=$(scripts/services.sh start)
+eval "$services"
 
 cargo fmt --all --check
 cargo test --workspace --locked --no-fail-fast

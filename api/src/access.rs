@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Instant};
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{StatusCode, header},
+    http::{Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -26,10 +26,15 @@ pub async fn check<S: Store>(
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned());
+    // axum answers HEAD with the GET handler.
+    let method = match request.method() {
+        &Method::HEAD => Method::GET,
+        other => other.clone(),
+    };
     let index = path.as_deref().and_then(|path| {
         ROUTES
             .iter()
-            .position(|r| r.method == request.method() && r.path == path)
+            .position(|r| r.method == method && r.path == path)
     });
     // A route served but missing from the catalog has no access rule: refuse rather than guess.
     let Some(index) = index else {
@@ -41,13 +46,11 @@ pub async fn check<S: Store>(
         Access::Openable(part) if app.open.contains(&part) => None,
         Access::Openable(_) => Some(Scope::Read),
     };
-    if let Some(scope) = needed
-        && let Err(e) = authorize(&app, &request, scope)
-    {
-        return e.into_response();
-    }
     let started = Instant::now();
-    let response = next.run(request).await;
+    let response = match needed.map(|scope| authorize(&app, &request, scope)) {
+        Some(Err(refused)) => refused.into_response(),
+        _ => next.run(request).await,
+    };
     app.metrics.record(
         index,
         response.status().as_u16(),

@@ -338,8 +338,3 @@ pub const ROUTES: &[Route] = &[
         body: Some("{\"events\": [event, ...]}"),
     },
 ];
-
-/// The catalog entry of a matched route.
-pub fn find(method: &Method, path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.method == method && r.path == path)
-}
