@@ -74,15 +74,13 @@ pub fn filters(query: &Query, dialect: Dialect) -> Vec<String> {
     .collect()
 }
 
-/// Rows of the API's own queries. A table the embedded store has no files for yet reads as empty.
+/// Rows of the API's own queries, as JSON objects.
 pub async fn rows<S: Store>(store: &S, sql: &str) -> ApiResult<Vec<Map<String, Value>>> {
-    let bytes = match store.query(sql, QueryFormat::JsonLines).await {
-        Ok(b) => b,
-        Err(e) if store.dialect() == Dialect::DataFusion && e.message.contains("not found") => {
-            return Ok(Vec::new());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    json_lines(&store.query(sql, QueryFormat::JsonLines).await?)
+}
+
+/// A store's JSON-lines answer, one value per non-blank line.
+pub fn json_lines<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<Vec<T>> {
     bytes
         .split(|&b| b == b'\n')
         .filter(|line| !line.iter().all(u8::is_ascii_whitespace))

@@ -14,6 +14,22 @@ use crate::{
 /// Values kept per feature for the sample-based tests.
 pub const RESERVOIR: usize = 10_000;
 
+/// Where the baseline `name` is kept in `dir`, once the name is known to be a safe file name:
+/// letters, digits, `-`, `_` and `.`, not starting with `.`.
+pub fn file(dir: &std::path::Path, name: &str) -> Result<std::path::PathBuf, String> {
+    let fine = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !fine {
+        return Err(format!(
+            "baseline names are letters, digits, '-', '_' and '.', got {name:?}"
+        ));
+    }
+    Ok(dir.join(format!("{name}.json")))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     pub name: String,

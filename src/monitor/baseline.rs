@@ -4,7 +4,7 @@ use std::{path::Path, process::ExitCode};
 
 use anyhow::{Context, bail};
 use sightline_drift::{
-    baseline::{Baseline, FeatureBaseline},
+    baseline::{Baseline, FeatureBaseline, file as baseline_file},
     monitor::features::values,
 };
 use sightline_schemas::Timestamp;
@@ -51,7 +51,7 @@ pub async fn build(
     to: i64,
     filter: Vec<(String, String)>,
 ) -> anyhow::Result<Baseline> {
-    check_name(name)?;
+    baseline_file(Path::new(""), name).map_err(anyhow::Error::msg)?;
     if from >= to {
         bail!("the baseline's start must be before its end");
     }
@@ -102,15 +102,14 @@ pub async fn build(
 /// Writes `<dir>/<name>.json`.
 pub fn save(dir: &Path, baseline: &Baseline) -> anyhow::Result<std::path::PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(format!("{}.json", baseline.name));
+    let path = baseline_file(dir, &baseline.name).map_err(anyhow::Error::msg)?;
     std::fs::write(&path, serde_json::to_vec(baseline)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
 pub fn load(dir: &Path, name: &str) -> anyhow::Result<Baseline> {
-    check_name(name)?;
-    let path = dir.join(format!("{name}.json"));
+    let path = baseline_file(dir, name).map_err(anyhow::Error::msg)?;
     let text = std::fs::read(&path).with_context(|| {
         format!(
             "no baseline {name:?} in {} (create it with `sightline drift baseline create`)",
@@ -118,17 +117,4 @@ pub fn load(dir: &Path, name: &str) -> anyhow::Result<Baseline> {
         )
     })?;
     serde_json::from_slice(&text).with_context(|| format!("reading baseline {}", path.display()))
-}
-
-/// Names become file names.
-fn check_name(name: &str) -> anyhow::Result<()> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        || name.starts_with('.')
-    {
-        bail!("baseline names are letters, digits, '-', '_' and '.', got {name:?}");
-    }
-    Ok(())
 }

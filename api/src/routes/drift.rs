@@ -11,7 +11,7 @@ use axum::{
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sightline_drift::baseline::Baseline;
+use sightline_drift::baseline::{Baseline, file};
 use sightline_schemas::Store;
 
 use super::AppState;
@@ -126,7 +126,7 @@ pub async fn create_baseline<S: Store>(
             "the body must be {{\"name\", \"from\", \"to\", \"filter\": {{\"model\": \"...\"}}}}: {e}"
         ))
     })?;
-    check_name(&request.name)?;
+    let path = file(&app.baselines_dir, &request.name).map_err(ApiError::bad_request)?;
     let time = |key: &str, text: &str| {
         chrono::DateTime::parse_from_rfc3339(text)
             .map(|t| t.timestamp_millis())
@@ -136,11 +136,7 @@ pub async fn create_baseline<S: Store>(
     if from_ms >= to_ms {
         return Err(ApiError::bad_request("from must be before to"));
     }
-    if app
-        .baselines_dir
-        .join(format!("{}.json", request.name))
-        .exists()
-    {
+    if path.exists() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             format!("baseline {:?} exists; delete it first", request.name),
@@ -163,8 +159,8 @@ pub async fn delete_baseline<S: Store>(
     State(app): AppState<S>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    check_name(&name)?;
-    match std::fs::remove_file(app.baselines_dir.join(format!("{name}.json"))) {
+    let path = file(&app.baselines_dir, &name).map_err(ApiError::bad_request)?;
+    match std::fs::remove_file(path) {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(ApiError::not_found(format!("no baseline named {name:?}")))
@@ -190,20 +186,4 @@ fn describe(b: &Baseline) -> Value {
         "features": b.features.iter().map(|f| f.feature.clone()).collect::<Vec<_>>(),
         "rows": b.features.iter().map(|f| f.count).max().unwrap_or(0),
     })
-}
-
-/// Names become file names.
-fn check_name(name: &str) -> ApiResult<()> {
-    let fine = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if fine {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "baseline names are letters, digits, '-', '_' and '.', got {name:?}"
-        )))
-    }
 }

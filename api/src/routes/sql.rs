@@ -13,7 +13,10 @@ use serde_json::json;
 use sightline_schemas::{QueryFormat, Store};
 
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    params::json_lines,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,12 +56,7 @@ pub async fn run<S: Store>(State(app): AppState<S>, body: Bytes) -> ApiResult<Re
         })??;
     Ok(match format {
         QueryFormat::JsonLines => {
-            let rows: Vec<serde_json::Value> = bytes
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-                .map(serde_json::from_slice)
-                .collect::<Result<_, _>>()
-                .map_err(|e| ApiError::internal(format!("reading the store's answer: {e}")))?;
+            let rows: Vec<serde_json::Value> = json_lines(&bytes)?;
             Json(json!({"count": rows.len(), "rows": rows})).into_response()
         }
         QueryFormat::Csv => {

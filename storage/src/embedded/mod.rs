@@ -121,9 +121,12 @@ impl ParquetStore {
         Ok(ctx)
     }
 
-    /// Runs a read-only query.
+    /// Runs a read-only query, once more if compaction removed a file it had listed.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, EmbeddedError> {
-        Ok(self.read_only(sql).await?.collect().await?)
+        match self.read_only(sql).await?.collect().await {
+            Err(e) if read::vanished(&e) => Ok(self.read_only(sql).await?.collect().await?),
+            other => Ok(other?),
+        }
     }
 
     /// Plans `sql` over the registered tables only. DataFusion itself refuses DDL, DML and

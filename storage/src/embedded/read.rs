@@ -16,21 +16,28 @@ impl Store for ParquetStore {
     }
 
     async fn query(&self, sql: &str, format: QueryFormat) -> Result<Vec<u8>, StoreError> {
-        match self.collect_limited(sql).await {
-            // Compaction may remove a file the query listed; the next listing will not have it.
-            Err(e) if vanished(&e) => self.collect_limited(sql).await,
-            other => other,
-        }
-        .map_err(classify)
-        .and_then(|batches| {
-            render(&batches, format)
-                .map_err(|e| StoreError::new(StoreErrorKind::Query, e.to_string()))
-        })
+        self.collect_limited(sql)
+            .await
+            .map_err(classify)
+            .and_then(|batches| {
+                render(&batches, format)
+                    .map_err(|e| StoreError::new(StoreErrorKind::Query, e.to_string()))
+            })
     }
 }
 
 impl ParquetStore {
     async fn collect_limited(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<arrow::array::RecordBatch>, EmbeddedError> {
+        match self.collect_limited_once(sql).await {
+            Err(EmbeddedError::Query(e)) if vanished(&e) => self.collect_limited_once(sql).await,
+            other => other,
+        }
+    }
+
+    async fn collect_limited_once(
         &self,
         sql: &str,
     ) -> Result<Vec<arrow::array::RecordBatch>, EmbeddedError> {
@@ -48,9 +55,9 @@ impl ParquetStore {
     }
 }
 
-fn vanished(error: &EmbeddedError) -> bool {
-    matches!(error, EmbeddedError::Query(DataFusionError::ObjectStore(_)))
-        || error.to_string().contains("No such file")
+/// Compaction may remove a file a query listed; the next listing will not have it.
+pub(super) fn vanished(error: &DataFusionError) -> bool {
+    matches!(error, DataFusionError::ObjectStore(_)) || error.to_string().contains("No such file")
 }
 
 fn classify(error: EmbeddedError) -> StoreError {
