@@ -1,5 +1,8 @@
 //! Latency: output tokens per second of generation, and a small fixed set of error classes, next
 //! to the end-to-end latency, time to first token and queueing time the join already measured.
+//!
+//! Columns only: these are measurements of the exchange, not judgements of it, and copying them
+//! into `evaluations` as well would store four more rows for every exchange.
 
 use std::sync::Arc;
 
@@ -7,7 +10,7 @@ use arrow::{
     array::{Array, AsArray, Float64Array, Float64Builder, RecordBatch, StringBuilder},
     datatypes::{Float64Type, UInt64Type},
 };
-use sightline_schemas::{Evaluator, EvaluatorError, Score, Scored};
+use sightline_schemas::{Evaluator, EvaluatorError, Scored};
 
 use crate::columns::{column, strings};
 
@@ -86,7 +89,7 @@ impl Evaluator for LatencyEvaluator {
                 .as_primitive::<Float64Type>()
                 .clone())
         };
-        let (latency, ttft, queue) = (float("latency_ms")?, float("ttft_ms")?, float("queue_ms")?);
+        let (latency, ttft) = (float("latency_ms")?, float("ttft_ms")?);
         let output_tokens = column(batch, "output_tokens")
             .map_err(err)?
             .as_primitive::<UInt64Type>();
@@ -96,7 +99,6 @@ impl Evaluator for LatencyEvaluator {
         let rows = batch.num_rows();
         let mut rate = Float64Builder::with_capacity(rows);
         let mut class = StringBuilder::new();
-        let mut scores = Vec::with_capacity(rows * 2);
         let get = |a: &Float64Array, row: usize| (!a.is_null(row)).then(|| a.value(row));
         for row in 0..rows {
             // Generation time starts at the first token where the event says when that was.
@@ -109,48 +111,20 @@ impl Evaluator for LatencyEvaluator {
             };
             rate.append_option(tokens_per_s);
             let failed = status.value(row) == "error";
-            let this_class = failed.then(|| {
+            class.append_option(failed.then(|| {
                 if error_type.is_null(row) {
                     "other"
                 } else {
                     error_class(error_type.value(row))
                 }
-            });
-            class.append_option(this_class);
-
-            for (metric, value) in [
-                ("latency_ms", get(&latency, row)),
-                ("ttft_ms", get(&ttft, row)),
-                ("queue_ms", get(&queue, row)),
-                ("tokens_per_s", tokens_per_s),
-            ] {
-                if value.is_some() {
-                    scores.push(Score {
-                        row,
-                        metric,
-                        score: value,
-                        label: None,
-                        explanation: None,
-                    });
-                }
-            }
-            if let Some(c) = this_class {
-                scores.push(Score {
-                    row,
-                    metric: "error_class",
-                    score: None,
-                    label: Some(c.to_owned()),
-                    explanation: (!error_type.is_null(row))
-                        .then(|| error_type.value(row).to_owned()),
-                });
-            }
+            }));
         }
         Ok(Scored {
             columns: vec![
                 ("tokens_per_s", Arc::new(rate.finish())),
                 ("error_class", Arc::new(class.finish())),
             ],
-            scores,
+            scores: Vec::new(),
         })
     }
 }

@@ -38,6 +38,17 @@ pub struct Flushed {
     pub dead_letters: Vec<DeadLetter>,
 }
 
+impl Flushed {
+    /// Appends a later batch, so both go to the sink as one.
+    pub fn absorb(&mut self, later: Flushed) -> Result<(), arrow::error::ArrowError> {
+        self.batch.append(later.batch)?;
+        self.positions.extend(later.positions);
+        self.pairs.extend(later.pairs);
+        self.dead_letters.extend(later.dead_letters);
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 pub struct Batcher {
     config: BatchConfig,

@@ -39,7 +39,7 @@ pub async fn run_channel<S: Sink>(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), PipelineError> {
     let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
-    let (batches, pending_batches) = mpsc::channel(2);
+    let (batches, pending_batches) = mpsc::channel(sink_loop::QUEUED_BATCHES);
     let mut sink_task = tokio::spawn(sink_loop::run(
         sink,
         pending_batches,

@@ -186,8 +186,7 @@ pub async fn run_kafka<S: Sink>(
     consumer.subscribe(&[&config.topic])?;
     let dlq = DlqPublisher::new(&config.brokers, &config.dlq_topic)?;
 
-    // Two batches may wait for the sink; a third blocks the reader, which is the backpressure.
-    let (batches, pending_batches) = mpsc::channel(2);
+    let (batches, pending_batches) = mpsc::channel(sink_loop::QUEUED_BATCHES);
     let mut sink_task = tokio::spawn(sink_loop::run(
         sink,
         pending_batches,

@@ -20,6 +20,12 @@ pub(crate) type Scoring = JoinHandle<Result<Flushed, SinkError>>;
 
 const DLQ_RETRY: Duration = Duration::from_secs(1);
 
+/// Closed batches that may wait for the sink; one more blocks the reader, which is the
+/// backpressure. The sink takes a waiting batch into the write it starts next, so under a backlog
+/// it writes two batches at a time while the reader fills a third: the rows held stay those of
+/// four batches at most.
+pub(crate) const QUEUED_BATCHES: usize = 1;
+
 pub(crate) async fn run<S: Sink>(
     mut sink: S,
     mut batches: mpsc::Receiver<Scoring>,
@@ -28,15 +34,22 @@ pub(crate) async fn run<S: Sink>(
     metrics: Arc<PipelineMetrics>,
 ) -> Result<(), SinkError> {
     while let Some(scoring) = batches.recv().await {
+        let mut flushed = scored(scoring).await?;
+        // A batch that queued while the last write ran goes out with this one. Under a backlog the
+        // store gets fewer, larger inserts, which for ClickHouse means fewer parts to create and
+        // merge; with no backlog nothing waits for company.
+        while let Ok(next) = batches.try_recv() {
+            flushed.absorb(scored(next).await?).map_err(|e| SinkError {
+                message: format!("joining queued batches: {e}"),
+                retryable: false,
+            })?;
+        }
         let Flushed {
             batch,
             positions,
             pairs,
             mut dead_letters,
-        } = scoring.await.map_err(|e| SinkError {
-            message: format!("scoring a batch failed: {e}"),
-            retryable: false,
-        })??;
+        } = flushed;
         let started = Instant::now();
         // Exchanges, feedback and dead letters: scores are rows of their own, several per exchange.
         let rows: usize = batch
@@ -65,6 +78,13 @@ pub(crate) async fn run<S: Sink>(
             .done(&positions, &pairs);
     }
     Ok(())
+}
+
+async fn scored(scoring: Scoring) -> Result<Flushed, SinkError> {
+    scoring.await.map_err(|e| SinkError {
+        message: format!("scoring a batch failed: {e}"),
+        retryable: false,
+    })?
 }
 
 fn dead_letter_batch(letters: &[DeadLetter]) -> TableBatch {
@@ -96,8 +116,8 @@ async fn publish_until_delivered(
 }
 
 /// Closes the open batch, if any, starts scoring it on the blocking pool, and hands it to the sink
-/// task; waits while two batches are already queued, which is what slows the reader down when the
-/// sink or the evaluators are slow.
+/// task; waits while [`QUEUED_BATCHES`] are already queued, which is what slows the reader down
+/// when the sink or the evaluators are slow.
 pub(crate) async fn flush(
     processor: &mut Processor,
     batches: &mpsc::Sender<Scoring>,

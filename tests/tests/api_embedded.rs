@@ -8,7 +8,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sightline_e2e::api::{Api, recent_events};
 
-const ENV: &[(&str, &str)] = &[("SIGHTLINE__EVALUATORS__ENABLED", "[\"latency\",\"cost\"]")];
+const ENV: &[(&str, &str)] = &[(
+    "SIGHTLINE__EVALUATORS__ENABLED",
+    "[\"latency\",\"cost\",\"pii\"]",
+)];
 
 fn start(prefix: &str) -> Api {
     let dir = std::env::temp_dir().join(sightline_e2e::unique_name(prefix));
@@ -275,7 +278,7 @@ async fn every_read_agrees_with_sql_over_the_same_store() {
         .iter()
         .map(|e| e["evaluator"].as_str().unwrap())
         .collect();
-    assert!(evaluators.contains("latency"), "{trace}");
+    assert!(evaluators.contains("pii"), "{trace}");
 
     // SQL in three formats; the store itself refuses anything but reading.
     let (status, csv) = api

@@ -1,6 +1,7 @@
 //! Cost: tokens times the price table's prices, exactly, in nano-USD. A cost the publisher supplied
 //! wins over the computed one, and both are kept. A model the table does not know gets no cost, a
-//! counter, and one log line per model.
+//! counter, and one log line per model. Columns only, like latency: the cost is a fact about the
+//! exchange, and `price_id` already says where it came from.
 
 mod table;
 
@@ -16,7 +17,7 @@ use arrow::{
     array::{Array, AsArray, Int64Builder, RecordBatch, StringBuilder},
     datatypes::{Int64Type, TimestampMillisecondType, UInt64Type},
 };
-use sightline_schemas::{Evaluator, EvaluatorError, Score, Scored};
+use sightline_schemas::{Evaluator, EvaluatorError, Scored};
 pub use table::{PriceTable, PriceTableError, Tokens};
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -103,7 +104,6 @@ impl Evaluator for CostEvaluator {
             Int64Builder::with_capacity(rows),
         );
         let mut price_id = StringBuilder::new();
-        let mut scores = Vec::with_capacity(rows);
         // A batch holds few distinct models; look each up once.
         let mut entries: HashMap<(&str, &str, i64), Option<&table::Entry>> = HashMap::new();
         for row in 0..rows {
@@ -132,21 +132,7 @@ impl Evaluator for CostEvaluator {
             let supplied = (!supplied.is_null(row)).then(|| supplied.value(row));
             computed.append_option(priced.map(|(c, _)| c));
             price_id.append_option(priced.map(|(_, id)| id));
-            let cost = match (supplied, priced) {
-                (Some(nanos), _) => Some((nanos, "supplied")),
-                (None, Some((nanos, id))) => Some((nanos, id)),
-                (None, None) => None,
-            };
-            effective.append_option(cost.map(|(nanos, _)| nanos));
-            if let Some((nanos, source)) = cost {
-                scores.push(Score {
-                    row,
-                    metric: "cost_usd",
-                    score: Some(nanos as f64 / 1e9),
-                    label: Some(source.to_owned()),
-                    explanation: None,
-                });
-            }
+            effective.append_option(supplied.or(priced.map(|(nanos, _)| nanos)));
         }
         Ok(Scored {
             columns: vec![
@@ -154,7 +140,7 @@ impl Evaluator for CostEvaluator {
                 ("cost_computed_nusd", std::sync::Arc::new(computed.finish())),
                 ("price_id", std::sync::Arc::new(price_id.finish())),
             ],
-            scores,
+            scores: Vec::new(),
         })
     }
 

@@ -18,6 +18,11 @@ pub enum ClickhouseError {
 /// Codes meaning "this data is bad", as opposed to "this setup is wrong".
 const BAD_DATA_CODES: [u32; 8] = [6, 27, 32, 33, 38, 53, 69, 117];
 
+/// Codes meaning the server is in trouble for now: overloaded, out of memory or disk, too many
+/// parts, read-only while its keeper is away. An operator or the server's own merges fix these, so
+/// the sink waits rather than stops: 75 is a failed write, which a full disk gives.
+const SERVER_TROUBLE_CODES: [u32; 11] = [75, 159, 164, 202, 209, 210, 241, 242, 243, 252, 999];
+
 impl ClickhouseError {
     pub(crate) fn from_client(error: ::clickhouse::error::Error, context: &str) -> Self {
         use ::clickhouse::error::Error;
@@ -33,10 +38,8 @@ impl ClickhouseError {
             },
             Error::BadResponse(message) => {
                 let code = parse_code(&message);
-                // 5xx without a code, and server-side overload codes, are the server's trouble.
-                if code.is_none()
-                    || matches!(code, Some(159 | 164 | 202 | 209 | 210 | 241 | 242 | 999))
-                {
+                // 5xx without a code is the server's trouble too.
+                if code.is_none_or(|c| SERVER_TROUBLE_CODES.contains(&c)) {
                     Self::Unavailable { context, message }
                 } else {
                     Self::Refused {

@@ -1,43 +1,23 @@
-//! Bytes to a validated [`Event`], or a [`Rejection`] listing every problem with its field path.
-//!
-//! The rules here and `inference-event.v1.schema.json` describe the same language; a test runs both
-//! over the fixture corpus and requires them to agree.
+//! The checker: walks a parsed event field by field, builds the [`Event`] and records every
+//! problem with its field path.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::{
+    Limits,
+    json::{Json, Object},
+};
 use crate::{
-    SCHEMA_MAJOR,
     event::{
         ErrorInfo, Event, EventKind, Feedback, Header, Message, ModelRef, Payload, RequestBody,
         ResponseBody, ResponseStatus, Timings, Usage,
     },
     money::NanoUsd,
-    problem::{Problem, Rejection},
+    problem::Problem,
     timestamp::Timestamp,
 };
-
-/// Size limits. The defaults are the ones the JSON Schema states.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub max_event_bytes: usize,
-    /// Characters (Unicode scalar values) in any one text: prompt, message, output, comment.
-    pub max_text_chars: usize,
-    pub max_attributes: usize,
-    pub max_messages: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_event_bytes: 1 << 20,
-            max_text_chars: 262_144,
-            max_attributes: 64,
-            max_messages: 1024,
-        }
-    }
-}
 
 const MAX_ID_CHARS: usize = 128;
 const MAX_NAME_CHARS: usize = 256;
@@ -66,68 +46,10 @@ const HEADER_FIELDS: [&str; 16] = [
 ];
 const BODY_FIELDS: [&str; 3] = ["request", "response", "feedback"];
 
-/// Validates one event. Never panics, whatever the bytes.
-pub fn decode_event(bytes: &[u8], limits: &Limits) -> Result<Event, Rejection> {
-    if bytes.len() > limits.max_event_bytes {
-        return Err(Rejection::single(
-            "$",
-            format!(
-                "event is {} bytes, over the limit of {}",
-                bytes.len(),
-                limits.max_event_bytes
-            ),
-        ));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Rejection::single("$", format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-    })?;
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Rejection::single("$", format!("invalid JSON: {e}")))?;
-    let Value::Object(map) = &value else {
-        return Err(Rejection::single(
-            "$",
-            format!("expected object, got {}", describe(&value)),
-        ));
-    };
-    let mut cx = Checker {
-        problems: Vec::new(),
-        limits,
-    };
-    let root = Obj {
-        map,
-        path: String::new(),
-    };
-    // Read without recording a problem: the header check below reports a missing or mistyped
-    // version once.
-    if let Some(serde_json::Value::String(version)) = root.map.get("schema_version")
-        && !is_supported_version(version)
-    {
-        return Err(Rejection::single(
-            "schema_version",
-            format!("unsupported schema_version {version:?}; this worker reads {SCHEMA_MAJOR}.x"),
-        ));
-    }
-    let event = cx.event(&root);
-    match event {
-        Some(event) if cx.problems.is_empty() => Ok(event),
-        _ => Err(Rejection {
-            problems: cx.problems,
-        }),
-    }
-}
-
-fn is_supported_version(v: &str) -> bool {
-    let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
-    major == SCHEMA_MAJOR.to_string()
-        && !minor.is_empty()
-        && minor.bytes().all(|b| b.is_ascii_digit())
-        && !(minor.len() > 1 && minor.starts_with('0'))
-}
-
 /// A JSON object and where it sits in the event.
-struct Obj<'a> {
-    map: &'a Map<String, Value>,
-    path: String,
+pub(super) struct Obj<'a> {
+    pub map: &'a Object<'a>,
+    pub path: String,
 }
 
 impl Obj<'_> {
@@ -140,9 +62,9 @@ impl Obj<'_> {
     }
 }
 
-struct Checker<'l> {
-    problems: Vec<Problem>,
-    limits: &'l Limits,
+pub(super) struct Checker<'l> {
+    pub problems: Vec<Problem>,
+    pub limits: &'l Limits,
 }
 
 impl Checker<'_> {
@@ -153,7 +75,7 @@ impl Checker<'_> {
         });
     }
 
-    fn event(&mut self, root: &Obj<'_>) -> Option<Event> {
+    pub fn event(&mut self, root: &Obj<'_>) -> Option<Event> {
         let mut known: Vec<&str> = HEADER_FIELDS.to_vec();
         known.extend(BODY_FIELDS);
         self.reject_unknown(root, &known);
@@ -237,7 +159,7 @@ impl Checker<'_> {
             EventKind::Feedback => &["feedback"],
         };
         for body in BODY_FIELDS.iter().filter(|b| !wanted.contains(b)) {
-            if root.map.contains_key(*body) {
+            if root.map.contains_key(body) {
                 self.fail(
                     body.to_string(),
                     format!("not allowed when kind is {:?}", kind.as_str()),
@@ -298,8 +220,8 @@ impl Checker<'_> {
         let Some(value) = r.map.get("messages") else {
             return Some(Vec::new());
         };
-        let Value::Array(items) = value else {
-            self.fail(path, format!("expected array, got {}", describe(value)));
+        let Json::Array(items) = value else {
+            self.fail(path, format!("expected array, got {}", value.describe()));
             return None;
         };
         if items.len() > self.limits.max_messages {
@@ -316,10 +238,10 @@ impl Checker<'_> {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("{path}[{i}]");
-            let Value::Object(map) = item else {
+            let Json::Object(map) = item else {
                 self.fail(
                     item_path,
-                    format!("expected object, got {}", describe(item)),
+                    format!("expected object, got {}", item.describe()),
                 );
                 ok = false;
                 continue;
@@ -360,10 +282,10 @@ impl Checker<'_> {
         {
             self.fail(
                 p.path_of("stream"),
-                format!("expected boolean, got {}", describe(v)),
+                format!("expected boolean, got {}", v.describe()),
             );
         }
-        Some(p.map.clone())
+        Some(p.map.to_map())
     }
 
     fn response(&mut self, r: &Obj<'_>) -> Option<ResponseBody> {
@@ -422,8 +344,8 @@ impl Checker<'_> {
         let Some(value) = r.map.get("finish_reasons") else {
             return Some(Vec::new());
         };
-        let Value::Array(items) = value else {
-            self.fail(path, format!("expected array, got {}", describe(value)));
+        let Json::Array(items) = value else {
+            self.fail(path, format!("expected array, got {}", value.describe()));
             return None;
         };
         if items.len() > MAX_FINISH_REASONS {
@@ -450,7 +372,7 @@ impl Checker<'_> {
                 ),
                 None => self.fail(
                     format!("{path}[{i}]"),
-                    format!("expected string, got {}", describe(item)),
+                    format!("expected string, got {}", item.describe()),
                 ),
             }
         }
@@ -497,11 +419,11 @@ impl Checker<'_> {
     fn cost(&mut self, r: &Obj<'_>) -> Option<NanoUsd> {
         let value = r.map.get("cost_usd")?;
         let parsed = match value {
-            Value::Number(n) => NanoUsd::parse_decimal(&n.to_string()),
-            Value::String(s) if is_plain_decimal(s) => NanoUsd::parse_decimal(s),
+            Json::Number(n) => NanoUsd::parse_decimal(&n.to_string()),
+            Json::String(s) if is_plain_decimal(s) => NanoUsd::parse_decimal(s),
             other => Err(format!(
                 "expected non-negative number or decimal string, got {}",
-                describe(other)
+                other.describe()
             )),
         };
         parsed
@@ -521,7 +443,7 @@ impl Checker<'_> {
                 _ => {
                     self.fail(
                         f.path_of("score"),
-                        format!("expected number from -1 to 1, got {}", describe(v)),
+                        format!("expected number from -1 to 1, got {}", v.describe()),
                     );
                     None
                 }
@@ -539,12 +461,12 @@ impl Checker<'_> {
     fn timestamp(&mut self, root: &Obj<'_>) -> Option<Timestamp> {
         let value = self.field(root, "timestamp", true)?;
         let expected = "expected RFC 3339 string or integer epoch milliseconds";
-        let parsed = match (value, as_whole_number(value)) {
-            (Value::String(s), _) => Timestamp::parse_rfc3339(s),
+        let parsed = match (value, value.as_whole_number()) {
+            (Json::String(s), _) => Timestamp::parse_rfc3339(s),
             (_, Some(ms)) => i64::try_from(ms)
                 .map_err(|_| format!("epoch milliseconds {ms} are outside 1970..9999"))
                 .and_then(Timestamp::from_epoch_millis),
-            (other, None) => Err(format!("{expected}, got {}", describe(other))),
+            (other, None) => Err(format!("{expected}, got {}", other.describe())),
         };
         parsed
             .map_err(|reason| self.fail("timestamp".into(), reason))
@@ -556,27 +478,29 @@ impl Checker<'_> {
         let Some(a) = self.object(root, "attributes", false) else {
             return out;
         };
-        if a.map.len() > self.limits.max_attributes {
+        let keys = a.map.keys();
+        if keys.len() > self.limits.max_attributes {
             self.fail(
                 a.path.clone(),
                 format!(
                     "has {} entries, over the limit of {}",
-                    a.map.len(),
+                    keys.len(),
                     self.limits.max_attributes
                 ),
             );
+            // Reading each of a huge map's entries would cost the square of its size.
+            return out;
         }
-        for key in a.map.keys() {
-            let path = a.path_of(key);
+        for key in keys {
             let key_chars = key.chars().count();
             if !(1..=MAX_ATTRIBUTE_KEY_CHARS).contains(&key_chars) {
                 self.fail(
-                    path.clone(),
+                    a.path_of(key),
                     format!("key must be 1 to {MAX_ATTRIBUTE_KEY_CHARS} characters"),
                 );
             }
             if let Some(v) = self.string(&a, key, true, MAX_ATTRIBUTE_VALUE_CHARS) {
-                out.insert(key.clone(), v);
+                out.insert(key.to_owned(), v);
             }
         }
         out
@@ -584,7 +508,7 @@ impl Checker<'_> {
 
     // ----- typed field readers; each reports its own problem and returns None on failure -----
 
-    fn field<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<&'a Value> {
+    fn field<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<&'a Json<'a>> {
         let value = obj.map.get(key);
         if value.is_none() && required {
             self.fail(obj.path_of(key), "missing required field");
@@ -600,14 +524,19 @@ impl Checker<'_> {
         max_chars: usize,
     ) -> Option<String> {
         let value = self.field(obj, key, required)?;
-        let Value::String(s) = value else {
+        let Json::String(s) = value else {
             self.fail(
                 obj.path_of(key),
-                format!("expected string, got {}", describe(value)),
+                format!("expected string, got {}", value.describe()),
             );
             return None;
         };
-        let chars = s.chars().count();
+        // Counting characters walks the text; a text no longer in bytes cannot be over.
+        let chars = if s.len() > max_chars {
+            s.chars().count()
+        } else {
+            0
+        };
         if chars > max_chars {
             self.fail(
                 obj.path_of(key),
@@ -615,7 +544,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(s.clone())
+        Some(s.to_string())
     }
 
     /// A non-empty string of bounded length.
@@ -641,11 +570,11 @@ impl Checker<'_> {
 
     fn unsigned(&mut self, obj: &Obj<'_>, key: &str) -> Option<u64> {
         let value = self.field(obj, key, false)?;
-        let n = as_whole_number(value).and_then(|n| u64::try_from(n).ok());
+        let n = value.as_whole_number().and_then(|n| u64::try_from(n).ok());
         if n.is_none() {
             self.fail(
                 obj.path_of(key),
-                format!("expected unsigned integer, got {}", describe(value)),
+                format!("expected unsigned integer, got {}", value.describe()),
             );
         }
         n
@@ -658,7 +587,7 @@ impl Checker<'_> {
             _ => {
                 self.fail(
                     obj.path_of(key),
-                    format!("expected non-negative number, got {}", describe(value)),
+                    format!("expected non-negative number, got {}", value.describe()),
                 );
                 None
             }
@@ -667,10 +596,10 @@ impl Checker<'_> {
 
     fn object<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<Obj<'a>> {
         let value = self.field(obj, key, required)?;
-        let Value::Object(map) = value else {
+        let Json::Object(map) = value else {
             self.fail(
                 obj.path_of(key),
-                format!("expected object, got {}", describe(value)),
+                format!("expected object, got {}", value.describe()),
             );
             return None;
         };
@@ -681,24 +610,13 @@ impl Checker<'_> {
     }
 
     fn reject_unknown(&mut self, obj: &Obj<'_>, known: &[&str]) {
-        for key in obj.map.keys().filter(|k| !known.contains(&k.as_str())) {
+        if obj.map.keys_within(known) {
+            return;
+        }
+        for key in obj.map.keys().into_iter().filter(|k| !known.contains(k)) {
             self.fail(obj.path_of(key), "unknown field");
         }
     }
-}
-
-/// JSON has one number type: `12.0` is an integer to JSON Schema, so it is one here too.
-fn as_whole_number(value: &Value) -> Option<i128> {
-    let Value::Number(n) = value else { return None };
-    if let Some(i) = n.as_i64() {
-        return Some(i.into());
-    }
-    if let Some(u) = n.as_u64() {
-        return Some(u.into());
-    }
-    n.as_f64()
-        .filter(|f| f.fract() == 0.0 && f.abs() < 1.8e19)
-        .map(|f| f as i128)
 }
 
 fn is_plain_decimal(s: &str) -> bool {
@@ -707,22 +625,4 @@ fn is_plain_decimal(s: &str) -> bool {
         && !frac.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// How a wrong value reads in an error: strings quoted and shortened, containers named.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if s.chars().count() > 40 => {
-            format!(
-                "{:?}",
-                format!("{}…", s.chars().take(40).collect::<String>())
-            )
-        }
-        Value::String(s) => format!("{s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
