@@ -216,24 +216,8 @@ impl Checker<'_> {
     }
 
     fn messages(&mut self, r: &Obj<'_>) -> Option<Vec<Message>> {
+        let items = self.array(r, "messages", self.limits.max_messages, "messages")?;
         let path = r.path_of("messages");
-        let Some(value) = r.map.get("messages") else {
-            return Some(Vec::new());
-        };
-        let Json::Array(items) = value else {
-            self.fail(path, format!("expected array, got {}", value.describe()));
-            return None;
-        };
-        if items.len() > self.limits.max_messages {
-            self.fail(
-                path.clone(),
-                format!(
-                    "has {} messages, over the limit of {}",
-                    items.len(),
-                    self.limits.max_messages
-                ),
-            );
-        }
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
@@ -340,23 +324,8 @@ impl Checker<'_> {
     }
 
     fn finish_reasons(&mut self, r: &Obj<'_>) -> Option<Vec<String>> {
+        let items = self.array(r, "finish_reasons", MAX_FINISH_REASONS, "items")?;
         let path = r.path_of("finish_reasons");
-        let Some(value) = r.map.get("finish_reasons") else {
-            return Some(Vec::new());
-        };
-        let Json::Array(items) = value else {
-            self.fail(path, format!("expected array, got {}", value.describe()));
-            return None;
-        };
-        if items.len() > MAX_FINISH_REASONS {
-            self.fail(
-                path.clone(),
-                format!(
-                    "has {} items, over the limit of {MAX_FINISH_REASONS}",
-                    items.len()
-                ),
-            );
-        }
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             match item.as_str() {
@@ -607,6 +576,33 @@ impl Checker<'_> {
             map,
             path: obj.path_of(key),
         })
+    }
+
+    /// An optional array, empty when absent; one over `max` entries is reported and still read.
+    fn array<'a>(
+        &mut self,
+        obj: &Obj<'a>,
+        key: &str,
+        max: usize,
+        noun: &str,
+    ) -> Option<&'a [Json<'a>]> {
+        let Some(value) = self.field(obj, key, false) else {
+            return Some(&[]);
+        };
+        let Json::Array(items) = value else {
+            self.fail(
+                obj.path_of(key),
+                format!("expected array, got {}", value.describe()),
+            );
+            return None;
+        };
+        if items.len() > max {
+            self.fail(
+                obj.path_of(key),
+                format!("has {} {noun}, over the limit of {max}", items.len()),
+            );
+        }
+        Some(items)
     }
 
     fn reject_unknown(&mut self, obj: &Obj<'_>, known: &[&str]) {
