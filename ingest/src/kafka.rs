@@ -182,6 +182,9 @@ pub async fn run_kafka<S: Sink>(
         )
         // Bounds what librdkafka prefetches, so a backlog does not become memory.
         .set("queued.max.messages.kbytes", "32768")
+        // Once that bound is reached librdkafka pauses fetching for this long (a second by
+        // default), and a reader that drains the queue meanwhile sits idle for the rest of it.
+        .set("fetch.queue.backoff.ms", "20")
         .create_with_context(context)?;
     consumer.subscribe(&[&config.topic])?;
     let dlq = DlqPublisher::new(&config.brokers, &config.dlq_topic)?;

@@ -21,9 +21,9 @@ pub(crate) type Scoring = JoinHandle<Result<Flushed, SinkError>>;
 const DLQ_RETRY: Duration = Duration::from_secs(1);
 
 /// Closed batches that may wait for the sink; one more blocks the reader, which is the
-/// backpressure. The sink takes a waiting batch into the write it starts next, so under a backlog
-/// it writes two batches at a time while the reader fills a third: the rows held stay those of
-/// four batches at most.
+/// backpressure. The sink takes a batch already waiting into the write it starts next, so it may
+/// write two batches at a time while the reader fills a third: the rows held stay those of four
+/// batches at most.
 pub(crate) const QUEUED_BATCHES: usize = 1;
 
 pub(crate) async fn run<S: Sink>(
