@@ -11,7 +11,7 @@ use std::{borrow::Cow, fmt};
 
 use serde::{
     Deserialize, Deserializer,
-    de::{MapAccess, SeqAccess, Visitor},
+    de::{self, MapAccess, SeqAccess, Visitor},
 };
 use serde_json::{Number, Value};
 
@@ -183,37 +183,14 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
-        while let Some(Key(key)) = map.next_key()? {
+        // A key is read as a value, so it borrows as strings do; JSON keys are always strings.
+        while let Some(key) = map.next_key::<Json<'de>>()? {
+            let Json::String(key) = key else {
+                return Err(de::Error::custom("object key is not a string"));
+            };
             entries.push((key, map.next_value()?));
         }
         Ok(Json::Object(Object(entries)))
-    }
-}
-
-/// An object key, borrowed unless it had escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Borrowed(s)))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(s.to_owned())))
     }
 }
 
@@ -235,7 +212,9 @@ mod tests {
 
     #[test]
     fn plain_strings_borrow_and_escaped_ones_do_not() {
-        let Json::Object(o) = Json::parse(r#"{"plain": "abc", "escaped": "a\"b"}"#).unwrap() else {
+        let Json::Object(o) =
+            Json::parse(r#"{"plain": "abc", "escaped": "a\"b", "k\u0065y": 1}"#).unwrap()
+        else {
             panic!("object")
         };
         assert!(matches!(
@@ -243,5 +222,10 @@ mod tests {
             Some(Json::String(Cow::Borrowed("abc")))
         ));
         assert!(matches!(o.get("escaped"), Some(Json::String(Cow::Owned(s))) if s == "a\"b"));
+        assert_eq!(
+            o.keys(),
+            ["escaped", "key", "plain"],
+            "escaped keys are unescaped"
+        );
     }
 }
