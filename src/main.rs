@@ -20,22 +20,11 @@ mod validate;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mimalloc::MiMalloc;
 
 use crate::{
     cli::{BaselineCommand, Cli, Command, DriftCommand, MonitorArgs},
     config::Config,
 };
-
-/// The pipeline allocates on its reader thread and frees on its sink and scoring threads, and
-/// librdkafka allocates each message on its broker thread for the reader to free. glibc's malloc
-/// serialises such frees on an arena lock, which held the reader off the CPU for most of its waits;
-/// mimalloc frees across threads without one. It replaces malloc for the C libraries too
-/// (librdkafka, ONNX Runtime), so their cross-thread frees take the same path. It is built not to
-/// ask for transparent huge pages, which made whole 2 MiB pages resident for sparse use and raised
-/// the worker's peak memory by up to a third.
-#[global_allocator]
-static ALLOCATOR: MiMalloc = MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
