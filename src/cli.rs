@@ -630,9 +630,10 @@ pub struct BenchToxicityArgs {
     /// Texts to score.
     #[arg(long, default_value_t = 10_000)]
     pub texts: usize,
-    /// Texts per inference call, on both sides.
-    #[arg(long, default_value_t = 1_000)]
-    pub batch_size: usize,
+    /// Texts per inference call, on both sides [default: the pipeline's,
+    /// evaluators.toxicity.model.batch_size].
+    #[arg(long)]
+    pub batch_size: Option<std::num::NonZeroUsize>,
     /// Timed passes over the texts.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,

@@ -14,14 +14,18 @@ pub fn run(args: &BenchToxicityArgs, config: &Config) -> anyhow::Result<std::pro
         std::env::temp_dir().join(format!("sightline-bench-texts-{}.txt", std::process::id()));
     std::fs::write(&file, texts.join("\n")).context("writing the texts file")?;
 
+    let batch_size = args.batch_size.map_or(
+        config.evaluators.toxicity.model.batch_size.max(1),
+        std::num::NonZeroUsize::get,
+    );
     let model = ModelConfig {
         sessions: 1,
-        batch_size: args.batch_size,
+        batch_size,
         ..config.evaluators.toxicity.model.clone()
     };
     let classifier = TextClassifier::load(&model)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    classifier.score(&refs[..refs.len().min(args.batch_size)])?; // warm-up, untimed
+    classifier.score(&refs[..refs.len().min(batch_size)])?; // warm-up, untimed
     let started = Instant::now();
     for _ in 0..args.repeat {
         classifier.score(&refs)?;
@@ -33,7 +37,7 @@ pub fn run(args: &BenchToxicityArgs, config: &Config) -> anyhow::Result<std::pro
         .arg(&file)
         .args([
             "--batch-size",
-            &args.batch_size.to_string(),
+            &batch_size.to_string(),
             "--repeat",
             &args.repeat.to_string(),
         ])
@@ -61,7 +65,7 @@ pub fn run(args: &BenchToxicityArgs, config: &Config) -> anyhow::Result<std::pro
     println!(
         "bench toxicity: {} texts, batches of {}, {} passes, one core each",
         texts.len(),
-        args.batch_size,
+        batch_size,
         args.repeat
     );
     println!(
