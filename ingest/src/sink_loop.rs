@@ -37,8 +37,9 @@ pub(crate) async fn run<S: Sink>(
         let mut flushed = scored(scoring).await?;
         // A batch that queued while the last write ran goes out with this one. Under a backlog the
         // store gets fewer, larger inserts, which for ClickHouse means fewer parts to create and
-        // merge; with no backlog nothing waits for company.
-        while let Ok(next) = batches.try_recv() {
+        // merge; with no backlog nothing waits for company. One only: while it is scored the
+        // reader queues another, so taking every queued batch would grow one write without end.
+        if let Ok(next) = batches.try_recv() {
             flushed.absorb(scored(next).await?).map_err(|e| SinkError {
                 message: format!("joining queued batches: {e}"),
                 retryable: false,
