@@ -62,7 +62,7 @@ pub struct Batcher {
     opened: Option<Instant>,
 }
 
-/// Per-row overhead beyond its texts, for the byte budget.
+/// A row's ids, names and numbers, whose sizes are bounded, for the byte budget.
 const ROW_OVERHEAD: usize = 512;
 
 impl Batcher {
@@ -88,26 +88,16 @@ impl Batcher {
     }
 
     pub fn add_exchange(&mut self, exchange: &Exchange, positions: &[Position]) {
-        let texts = exchange
-            .request
-            .as_ref()
-            .and_then(|r| r.text())
-            .map_or(0, str::len)
-            + exchange
-                .response
-                .as_ref()
-                .and_then(|r| r.output.as_deref())
-                .map_or(0, str::len);
-        self.llm_events.push(exchange, Timestamp::now());
+        let bytes = self.llm_events.push(exchange, Timestamp::now());
         if let [request, response] = positions {
             self.pairs.push((*request, *response));
         }
-        self.note(texts, positions);
+        self.note(bytes, positions);
     }
 
     pub fn add_feedback(&mut self, event: &Event, at: Position) {
-        self.feedback.push(event, Timestamp::now());
-        self.note(event.header.request_id.len(), &[at]);
+        let bytes = self.feedback.push(event, Timestamp::now());
+        self.note(bytes, &[at]);
     }
 
     pub fn add_dead_letter(&mut self, letter: DeadLetter, at: Position) {
@@ -154,5 +144,64 @@ impl Batcher {
             pairs: std::mem::take(&mut self.pairs),
             dead_letters: std::mem::take(&mut self.dead_letters),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sightline_schemas::{Limits, decode_event};
+
+    use super::*;
+
+    /// A completion whose attributes carry `attribute_bytes` of text.
+    fn completion(n: i64, attribute_bytes: usize) -> Exchange {
+        let value = "a".repeat(attribute_bytes);
+        let json = format!(
+            r#"{{"schema_version": "1", "event_id": "e{n}", "kind": "completion", "request_id": "r{n}",
+                "timestamp": {n}, "service": "s", "environment": "e", "project": "p",
+                "model": {{"provider": "p", "name": "m", "version": "v"}}, "operation": "chat",
+                "attributes": {{"context": "{value}"}},
+                "request": {{"prompt": "hi"}}, "response": {{"status": "ok", "output": "hello"}}}}"#
+        );
+        let event = decode_event(json.as_bytes(), &Limits::default()).expect("valid");
+        Exchange::completion(event).expect("a completion is an exchange")
+    }
+
+    fn at(offset: i64) -> Position {
+        Position {
+            partition: 0,
+            offset,
+        }
+    }
+
+    fn batcher(max_bytes: usize) -> Batcher {
+        Batcher::new(BatchConfig {
+            max_rows: 10_000,
+            max_bytes,
+            max_age: Duration::from_secs(60),
+        })
+    }
+
+    #[test]
+    fn attributes_count_towards_the_byte_budget() {
+        let mut b = batcher(64 << 10);
+        let mut rows = 0;
+        while !b.is_full() {
+            rows += 1;
+            b.add_exchange(&completion(rows, 4000), &[at(rows)]);
+        }
+        assert_eq!(rows, 15, "64 KiB holds 15 rows of 4 KiB attributes");
+        let flushed = b.flush().expect("a batch");
+        assert_eq!(flushed.batch.num_rows(), 15);
+    }
+
+    #[test]
+    fn small_rows_close_on_the_row_limit() {
+        let mut b = batcher(8 << 20);
+        for n in 0..10_000 {
+            assert!(!b.is_full());
+            b.add_exchange(&completion(n, 10), &[at(n)]);
+        }
+        assert!(b.is_full());
     }
 }

@@ -191,7 +191,9 @@ impl LlmEventsBuilder {
         self.len() == 0
     }
 
-    pub fn push(&mut self, x: &Exchange, ingested_at: Timestamp) {
+    /// Adds a row; returns the bytes of its texts and attributes, the parts of a row with no
+    /// small bound on their size.
+    pub fn push(&mut self, x: &Exchange, ingested_at: Timestamp) -> usize {
         let h = &x.header;
         let model = h.model.as_ref();
         let response = x.response.as_ref();
@@ -236,12 +238,15 @@ impl LlmEventsBuilder {
         self.reasoning_tokens.append_option(usage.reasoning_tokens);
         self.cost_supplied_nusd
             .append_option(response.and_then(|r| r.cost_usd).map(|c| c.nanos()));
-        self.prompt
-            .append_option(x.request.as_ref().and_then(|r| r.text()));
-        self.output
-            .append_option(response.and_then(|r| r.output.as_deref()));
-        self.attributes.append_value(attributes_json(x));
+        let prompt = x.request.as_ref().and_then(|r| r.text());
+        let output = response.and_then(|r| r.output.as_deref());
+        let attributes = attributes_json(x);
+        let bytes = prompt.map_or(0, str::len) + output.map_or(0, str::len) + attributes.len();
+        self.prompt.append_option(prompt);
+        self.output.append_option(output);
+        self.attributes.append_value(attributes);
         self.ingested_at.append_value(ingested_at.millis());
+        bytes
     }
 
     /// Takes the rows gathered so far; the builder is empty again afterwards.

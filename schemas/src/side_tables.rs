@@ -74,10 +74,11 @@ impl Default for FeedbackBuilder {
 }
 
 impl FeedbackBuilder {
-    /// Adds a feedback event; other kinds are ignored.
-    pub fn push(&mut self, event: &Event, ingested_at: Timestamp) {
+    /// Adds a feedback event; other kinds are ignored. Returns the bytes of its label and comment,
+    /// the parts of a row with no small bound on their size.
+    pub fn push(&mut self, event: &Event, ingested_at: Timestamp) -> usize {
         let Payload::Feedback { feedback } = &event.payload else {
-            return;
+            return 0;
         };
         let h = &event.header;
         self.event_id.append_value(&h.event_id);
@@ -89,6 +90,8 @@ impl FeedbackBuilder {
         self.label.append_option(feedback.label.as_deref());
         self.comment.append_option(feedback.comment.as_deref());
         self.ingested_at.append_value(ingested_at.millis());
+        feedback.label.as_ref().map_or(0, String::len)
+            + feedback.comment.as_ref().map_or(0, String::len)
     }
 
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
