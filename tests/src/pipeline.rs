@@ -173,15 +173,13 @@ impl Worker {
             .and_then(|l| l.rsplit(' ').next()?.parse().ok())
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Resident memory of the process, in KiB.
     pub fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            .unwrap_or(0)
+        rss_kib(self.pid())
     }
 
     /// Fails the test if the worker has exited, so a dead worker reads as one, not as a stall.
@@ -210,6 +208,16 @@ impl Drop for Worker {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// Resident memory of a process, in KiB; 0 once it has gone.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Generates events with `sightline produce --out`, as JSON values in publish order.
