@@ -7,13 +7,17 @@
 //! because the topic is keyed by `request_id`, which is what makes a per-partition clock sound.
 
 use std::{
-    collections::{BTreeMap, HashMap, VecDeque},
+    collections::{BTreeMap, VecDeque},
     time::{Duration, Instant},
 };
 
 use sightline_schemas::{Event, EventKind, Exchange};
 
 use crate::offsets::Position;
+
+/// Keyed by publishers' ids, so seeded per process; foldhash rather than the standard SipHash,
+/// which took 1.5 % of the reader thread's time.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 #[derive(Debug, Clone)]
 pub struct JoinConfig {
@@ -85,10 +89,10 @@ impl Joiner {
     pub fn new(config: JoinConfig) -> Self {
         Self {
             config,
-            open: HashMap::new(),
-            arrival: HashMap::new(),
-            clock: HashMap::new(),
-            closed: HashMap::new(),
+            open: HashMap::default(),
+            arrival: HashMap::default(),
+            clock: HashMap::default(),
+            closed: HashMap::default(),
             closed_order: VecDeque::new(),
             next_seq: 0,
             counters: JoinCounters::default(),
