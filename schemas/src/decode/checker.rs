@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::{
     Limits,
     json::{Json, Object},
+    path::Path,
 };
 use crate::{
     event::{
@@ -47,18 +48,14 @@ const HEADER_FIELDS: [&str; 16] = [
 const BODY_FIELDS: [&str; 3] = ["request", "response", "feedback"];
 
 /// A JSON object and where it sits in the event.
-pub(super) struct Obj<'a> {
+pub(super) struct Obj<'a, 'p> {
     pub map: &'a Object<'a>,
-    pub path: String,
+    pub path: Path<'p>,
 }
 
-impl Obj<'_> {
+impl Obj<'_, '_> {
     fn path_of(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+        Path::Key(&self.path, key).to_string()
     }
 }
 
@@ -75,7 +72,7 @@ impl Checker<'_> {
         });
     }
 
-    pub fn event(&mut self, root: &Obj<'_>) -> Option<Event> {
+    pub fn event(&mut self, root: &Obj<'_, '_>) -> Option<Event> {
         let mut known: Vec<&str> = HEADER_FIELDS.to_vec();
         known.extend(BODY_FIELDS);
         self.reject_unknown(root, &known);
@@ -89,7 +86,7 @@ impl Checker<'_> {
         })
     }
 
-    fn kind(&mut self, root: &Obj<'_>) -> Option<EventKind> {
+    fn kind(&mut self, root: &Obj<'_, '_>) -> Option<EventKind> {
         let text = self.string(root, "kind", true, MAX_ID_CHARS)?;
         let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == text);
         if kind.is_none() {
@@ -101,7 +98,7 @@ impl Checker<'_> {
         kind
     }
 
-    fn header(&mut self, root: &Obj<'_>, kind: Option<EventKind>) -> Option<Header> {
+    fn header(&mut self, root: &Obj<'_, '_>, kind: Option<EventKind>) -> Option<Header> {
         let model_required = kind.is_some_and(|k| k != EventKind::Feedback);
         let schema_version = self.string(root, "schema_version", true, MAX_ID_CHARS);
         let event_id = self.id(root, "event_id", true);
@@ -139,7 +136,7 @@ impl Checker<'_> {
         })
     }
 
-    fn model(&mut self, m: &Obj<'_>) -> Option<ModelRef> {
+    fn model(&mut self, m: &Obj<'_, '_>) -> Option<ModelRef> {
         self.reject_unknown(m, &["provider", "name", "version"]);
         let provider = self.name(m, "provider", true);
         let name = self.name(m, "name", true);
@@ -151,7 +148,7 @@ impl Checker<'_> {
         })
     }
 
-    fn payload(&mut self, root: &Obj<'_>, kind: EventKind) -> Option<Payload> {
+    fn payload(&mut self, root: &Obj<'_, '_>, kind: EventKind) -> Option<Payload> {
         let wanted: &[&str] = match kind {
             EventKind::Request => &["request"],
             EventKind::Response => &["response"],
@@ -196,14 +193,14 @@ impl Checker<'_> {
         })
     }
 
-    fn request(&mut self, r: &Obj<'_>) -> Option<RequestBody> {
+    fn request(&mut self, r: &Obj<'_, '_>) -> Option<RequestBody> {
         self.reject_unknown(r, &["prompt", "messages", "params"]);
         let max = self.limits.max_text_chars;
         let prompt = self.string(r, "prompt", false, max);
         let messages = self.messages(r);
         if !r.map.contains_key("prompt") && !r.map.contains_key("messages") {
             self.fail(
-                r.path.clone(),
+                r.path.to_string(),
                 "missing prompt or messages; give at least one",
             );
         }
@@ -215,16 +212,16 @@ impl Checker<'_> {
         })
     }
 
-    fn messages(&mut self, r: &Obj<'_>) -> Option<Vec<Message>> {
+    fn messages(&mut self, r: &Obj<'_, '_>) -> Option<Vec<Message>> {
         let items = self.array(r, "messages", self.limits.max_messages, "messages")?;
-        let path = r.path_of("messages");
+        let path = Path::Key(&r.path, "messages");
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
+            let item_path = Path::Index(&path, i);
             let Json::Object(map) = item else {
                 self.fail(
-                    item_path,
+                    item_path.to_string(),
                     format!("expected object, got {}", item.describe()),
                 );
                 ok = false;
@@ -253,7 +250,7 @@ impl Checker<'_> {
         ok.then_some(out)
     }
 
-    fn params(&mut self, r: &Obj<'_>) -> Option<Map<String, Value>> {
+    fn params(&mut self, r: &Obj<'_, '_>) -> Option<Map<String, Value>> {
         if !r.map.contains_key("params") {
             return Some(Map::new());
         }
@@ -272,7 +269,7 @@ impl Checker<'_> {
         Some(p.map.to_map())
     }
 
-    fn response(&mut self, r: &Obj<'_>) -> Option<ResponseBody> {
+    fn response(&mut self, r: &Obj<'_, '_>) -> Option<ResponseBody> {
         self.reject_unknown(
             r,
             &[
@@ -323,9 +320,9 @@ impl Checker<'_> {
         })
     }
 
-    fn finish_reasons(&mut self, r: &Obj<'_>) -> Option<Vec<String>> {
+    fn finish_reasons(&mut self, r: &Obj<'_, '_>) -> Option<Vec<String>> {
         let items = self.array(r, "finish_reasons", MAX_FINISH_REASONS, "items")?;
-        let path = r.path_of("finish_reasons");
+        let path = Path::Key(&r.path, "finish_reasons");
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             match item.as_str() {
@@ -348,7 +345,7 @@ impl Checker<'_> {
         Some(out)
     }
 
-    fn error_info(&mut self, e: &Obj<'_>) -> Option<ErrorInfo> {
+    fn error_info(&mut self, e: &Obj<'_, '_>) -> Option<ErrorInfo> {
         self.reject_unknown(e, &["type", "message"]);
         let kind = self.name(e, "type", true);
         let message = self.string(e, "message", false, self.limits.max_text_chars);
@@ -358,7 +355,7 @@ impl Checker<'_> {
         })
     }
 
-    fn usage(&mut self, u: &Obj<'_>) -> Usage {
+    fn usage(&mut self, u: &Obj<'_, '_>) -> Usage {
         self.reject_unknown(
             u,
             &[
@@ -376,7 +373,7 @@ impl Checker<'_> {
         }
     }
 
-    fn timings(&mut self, t: &Obj<'_>) -> Timings {
+    fn timings(&mut self, t: &Obj<'_, '_>) -> Timings {
         self.reject_unknown(t, &["latency_ms", "time_to_first_chunk_ms", "queue_ms"]);
         Timings {
             latency_ms: self.non_negative(t, "latency_ms"),
@@ -385,7 +382,7 @@ impl Checker<'_> {
         }
     }
 
-    fn cost(&mut self, r: &Obj<'_>) -> Option<NanoUsd> {
+    fn cost(&mut self, r: &Obj<'_, '_>) -> Option<NanoUsd> {
         let value = r.map.get("cost_usd")?;
         let parsed = match value {
             Json::Number(n) => NanoUsd::parse_decimal(&n.to_string()),
@@ -400,7 +397,7 @@ impl Checker<'_> {
             .ok()
     }
 
-    fn feedback(&mut self, f: &Obj<'_>) -> Option<Feedback> {
+    fn feedback(&mut self, f: &Obj<'_, '_>) -> Option<Feedback> {
         self.reject_unknown(f, &["score", "label", "comment"]);
         let score = match f.map.get("score") {
             None => {
@@ -427,7 +424,7 @@ impl Checker<'_> {
         })
     }
 
-    fn timestamp(&mut self, root: &Obj<'_>) -> Option<Timestamp> {
+    fn timestamp(&mut self, root: &Obj<'_, '_>) -> Option<Timestamp> {
         let value = self.field(root, "timestamp", true)?;
         let expected = "expected RFC 3339 string or integer epoch milliseconds";
         let parsed = match (value, value.as_whole_number()) {
@@ -442,7 +439,7 @@ impl Checker<'_> {
             .ok()
     }
 
-    fn attributes(&mut self, root: &Obj<'_>) -> BTreeMap<String, String> {
+    fn attributes(&mut self, root: &Obj<'_, '_>) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         let Some(a) = self.object(root, "attributes", false) else {
             return out;
@@ -450,7 +447,7 @@ impl Checker<'_> {
         let keys = a.map.keys();
         if keys.len() > self.limits.max_attributes {
             self.fail(
-                a.path.clone(),
+                a.path.to_string(),
                 format!(
                     "has {} entries, over the limit of {}",
                     keys.len(),
@@ -477,7 +474,7 @@ impl Checker<'_> {
 
     // ----- typed field readers; each reports its own problem and returns None on failure -----
 
-    fn field<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<&'a Json<'a>> {
+    fn field<'a>(&mut self, obj: &Obj<'a, '_>, key: &str, required: bool) -> Option<&'a Json<'a>> {
         let value = obj.map.get(key);
         if value.is_none() && required {
             self.fail(obj.path_of(key), "missing required field");
@@ -487,7 +484,7 @@ impl Checker<'_> {
 
     fn string(
         &mut self,
-        obj: &Obj<'_>,
+        obj: &Obj<'_, '_>,
         key: &str,
         required: bool,
         max_chars: usize,
@@ -517,7 +514,13 @@ impl Checker<'_> {
     }
 
     /// A non-empty string of bounded length.
-    fn bounded(&mut self, obj: &Obj<'_>, key: &str, required: bool, max: usize) -> Option<String> {
+    fn bounded(
+        &mut self,
+        obj: &Obj<'_, '_>,
+        key: &str,
+        required: bool,
+        max: usize,
+    ) -> Option<String> {
         let s = self.string(obj, key, required, max)?;
         if s.is_empty() {
             self.fail(
@@ -529,15 +532,15 @@ impl Checker<'_> {
         Some(s)
     }
 
-    fn id(&mut self, obj: &Obj<'_>, key: &str, required: bool) -> Option<String> {
+    fn id(&mut self, obj: &Obj<'_, '_>, key: &str, required: bool) -> Option<String> {
         self.bounded(obj, key, required, MAX_ID_CHARS)
     }
 
-    fn name(&mut self, obj: &Obj<'_>, key: &str, required: bool) -> Option<String> {
+    fn name(&mut self, obj: &Obj<'_, '_>, key: &str, required: bool) -> Option<String> {
         self.bounded(obj, key, required, MAX_NAME_CHARS)
     }
 
-    fn unsigned(&mut self, obj: &Obj<'_>, key: &str) -> Option<u64> {
+    fn unsigned(&mut self, obj: &Obj<'_, '_>, key: &str) -> Option<u64> {
         let value = self.field(obj, key, false)?;
         let n = value.as_whole_number().and_then(|n| u64::try_from(n).ok());
         if n.is_none() {
@@ -549,7 +552,7 @@ impl Checker<'_> {
         n
     }
 
-    fn non_negative(&mut self, obj: &Obj<'_>, key: &str) -> Option<f64> {
+    fn non_negative(&mut self, obj: &Obj<'_, '_>, key: &str) -> Option<f64> {
         let value = self.field(obj, key, false)?;
         match value.as_f64() {
             Some(x) if x >= 0.0 => Some(x),
@@ -563,7 +566,12 @@ impl Checker<'_> {
         }
     }
 
-    fn object<'a>(&mut self, obj: &Obj<'a>, key: &str, required: bool) -> Option<Obj<'a>> {
+    fn object<'a, 'p>(
+        &mut self,
+        obj: &'p Obj<'a, '_>,
+        key: &'p str,
+        required: bool,
+    ) -> Option<Obj<'a, 'p>> {
         let value = self.field(obj, key, required)?;
         let Json::Object(map) = value else {
             self.fail(
@@ -574,14 +582,14 @@ impl Checker<'_> {
         };
         Some(Obj {
             map,
-            path: obj.path_of(key),
+            path: Path::Key(&obj.path, key),
         })
     }
 
     /// An optional array, empty when absent; one over `max` entries is reported and still read.
     fn array<'a>(
         &mut self,
-        obj: &Obj<'a>,
+        obj: &Obj<'a, '_>,
         key: &str,
         max: usize,
         noun: &str,
@@ -605,7 +613,7 @@ impl Checker<'_> {
         Some(items)
     }
 
-    fn reject_unknown(&mut self, obj: &Obj<'_>, known: &[&str]) {
+    fn reject_unknown(&mut self, obj: &Obj<'_, '_>, known: &[&str]) {
         if obj.map.keys_within(known) {
             return;
         }

@@ -5,9 +5,11 @@
 
 mod checker;
 mod json;
+mod path;
 
 use checker::{Checker, Obj};
 use json::Json;
+use path::Path;
 
 use crate::{SCHEMA_MAJOR, event::Event, problem::Rejection};
 
@@ -61,7 +63,7 @@ pub fn decode_event(bytes: &[u8], limits: &Limits) -> Result<Event, Rejection> {
     };
     let root = Obj {
         map,
-        path: String::new(),
+        path: Path::Root,
     };
     // Read without recording a problem: the header check below reports a missing or mistyped
     // version once.
