@@ -177,11 +177,6 @@ impl Worker {
         self.child.id()
     }
 
-    /// Resident memory of the process, in KiB.
-    pub fn rss_kib(&self) -> u64 {
-        rss_kib(self.pid())
-    }
-
     /// Fails the test if the worker has exited, so a dead worker reads as one, not as a stall.
     pub fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {

@@ -106,7 +106,7 @@ async fn clickhouse_outage_loses_nothing() {
     setup.wait_for_at_least(ROWS, 1_000, Duration::from_secs(120));
 
     let pid = clickhouse_pid();
-    let before = worker.rss_kib();
+    let before = rss_kib(worker.pid());
     let peak = PeakRss::start(worker.pid());
     assert!(
         Command::new("kill")
