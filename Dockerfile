@@ -49,7 +49,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     mkdir -p /out/lib /out/models/toxicity; \
     cp "$lib" /out/lib/; \
     ln -s "$ort_lib" /out/lib/libonnxruntime.so; \
-    cp "$SIGHTLINE_CACHE/models/toxicity/model.onnx" /out/models/toxicity/model.onnx; \
+    cp "$SIGHTLINE_CACHE/models/toxicity/linear.json" /out/models/toxicity/linear.json; \
     cp -r "$SIGHTLINE_CACHE/models/repo" /out/models/repo
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ COPY --from=models /out/lib/ /opt/sightline/lib/
 COPY --from=models --chown=sightline:sightline /out/models/ /opt/sightline/models/
 ENV ORT_DYLIB_PATH=/opt/sightline/lib/libonnxruntime.so \
     SIGHTLINE_MODEL_REPO=/opt/sightline/models/repo \
-    SIGHTLINE_TOXICITY_MODEL=/opt/sightline/models/toxicity/model.onnx
+    SIGHTLINE_TOXICITY_MODEL=/opt/sightline/models/toxicity/linear.json
 # Fail the build, not the first start, if a shared library is missing.
 RUN ! ldd /usr/local/bin/sightline /opt/sightline/lib/libonnxruntime.so | grep 'not found' \
  && sightline --version

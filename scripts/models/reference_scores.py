@@ -111,13 +111,13 @@ def davidson(model, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=os.environ.get("SIGHTLINE_TOXICITY_MODEL"),
-                    help="the converted model (default: $SIGHTLINE_TOXICITY_MODEL)")
+    ap.add_argument("--model", default=os.environ.get("SIGHTLINE_TOXICITY_ONNX"),
+                    help="the converted model (default: $SIGHTLINE_TOXICITY_ONNX)")
     ap.add_argument("--out", help="where to write the JSON (default: stdout)")
     ap.add_argument("--davidson", help="Davidson labeled_data.csv, for the extra report on stderr")
     args = ap.parse_args()
     if not args.model:
-        ap.error("no model: pass --model or set SIGHTLINE_TOXICITY_MODEL")
+        ap.error("no model: pass --model or set SIGHTLINE_TOXICITY_ONNX")
 
     sk = sklearn_scores(SENTENCES)
     ox = onnx_scores(args.model, SENTENCES)

@@ -43,4 +43,20 @@ impl Http {
             .and_then(|t| t.trim().parse().ok())
             .unwrap_or(0)
     }
+
+    /// Parts that inserts created in the database's tables whose names match a regular expression,
+    /// merged since or not: a MergeTree table numbers each inserted part with the next block
+    /// number, and a merged part keeps the highest number of the parts it replaced.
+    pub async fn parts_created(&self, database: &str, tables: &str) -> anyhow::Result<u64> {
+        let text = self
+            .text(&format!(
+                "SELECT sum(blocks) FROM (SELECT table, max(max_block_number) AS blocks \
+                 FROM system.parts WHERE database = '{database}' AND match(table, '{tables}') \
+                 GROUP BY table)"
+            ))
+            .await?;
+        text.trim()
+            .parse()
+            .with_context(|| format!("reading a part count from {text:?}"))
+    }
 }

@@ -77,6 +77,26 @@ impl Worker {
         memory_of(self.child.id())
     }
 
+    /// CPU seconds the worker has used so far, user plus system, from /proc.
+    pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
+        let pid = self.child.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .with_context(|| format!("reading /proc/{pid}/stat"))?;
+        // The command name, in parentheses, may hold spaces; the fields after it do not.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| -> anyhow::Result<f64> {
+            Ok(fields
+                .get(i)
+                .context("a short /proc/PID/stat")?
+                .parse::<u64>()? as f64)
+        };
+        // utime and stime are the stat file's fields 14 and 15; the state, field 3, is first here.
+        Ok((ticks(11)? + ticks(12)?) / clock_ticks_per_second())
+    }
+
     /// SIGTERM, and a clean exit within a minute; after that it is killed.
     pub fn stop(mut self) -> anyhow::Result<()> {
         Command::new("kill")
@@ -126,6 +146,16 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// The kernel's unit for CPU times in /proc, as `getconf CLK_TCK` tells (100 where it cannot).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 /// A process's current and peak resident memory, in bytes, from /proc.

@@ -1,6 +1,6 @@
 //! The evaluators in the real pipeline, from the real broker to the real ClickHouse: exact costs
-//! from the price table, toxicity from the ONNX model, bias tags, and PII redaction of the stored
-//! texts and of the dead-letter copy.
+//! from the price table, toxicity from the default (native linear) model, bias tags, and PII
+//! redaction of the stored texts and of the dead-letter copy.
 
 use std::time::Duration;
 

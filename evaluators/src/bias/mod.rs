@@ -80,11 +80,11 @@ impl BiasEvaluator {
         }
         let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
         let scores = scorer.score(&refs).map_err(|e| e.to_string())?;
-        let original = f64::from(scores[0]);
+        let original = scores[0];
         Ok(scores[1..]
             .iter()
             .zip(swaps)
-            .map(|(s, swap)| ((f64::from(*s) - original).abs(), swap))
+            .map(|(s, swap)| ((s - original).abs(), swap))
             .max_by(|a, b| a.0.total_cmp(&b.0)))
     }
 }

@@ -1,7 +1,9 @@
 //! Toxicity: the probability that a text is offensive language, from an ONNX classifier, for both
 //! the prompt and the response. A threshold on the response's score sets the label.
 
+mod linear;
 mod model;
+mod onnx;
 
 use std::sync::Arc;
 
@@ -105,7 +107,7 @@ impl Evaluator for ToxicityEvaluator {
             } else {
                 &mut prompt_score
             };
-            target[row] = Some(f64::from(score));
+            target[row] = Some(score);
         }
 
         let mut out = Float64Builder::with_capacity(batch.num_rows());

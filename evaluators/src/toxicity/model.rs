@@ -1,22 +1,20 @@
-//! An ONNX text classifier on ONNX Runtime: either a graph that takes the texts themselves as a
-//! string tensor of shape [N, 1], or one that takes token ids made with a `tokenizer.json`.
-//! Sessions are pooled, one per core, because a session runs one batch at a time.
+//! The toxicity scorer's model, by its file: a `.json` file is a sparse TF-IDF linear model scored
+//! natively ([`super::linear`]), the default, which `scripts/models.sh` exports from the
+//! scikit-learn original; any other file is an ONNX text classifier run by ONNX Runtime
+//! ([`super::onnx`]), configured by the fields below.
 
 use std::path::{Path, PathBuf};
 
-use ort::{
-    session::{Session, builder::GraphOptimizationLevel},
-    value::Tensor,
-};
 use serde::Deserialize;
 
-use crate::session_pool::SessionPool;
+use super::{linear::LinearTextModel, onnx::OnnxClassifier};
 
 /// What the model takes and gives.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
-    /// The ONNX file; by default `SIGHTLINE_TOXICITY_MODEL`, which `scripts/setup.sh` sets.
+    /// The model file; by default `SIGHTLINE_TOXICITY_MODEL`, which `scripts/setup.sh` sets to the
+    /// linear model. Every field below is for ONNX models only.
     pub path: Option<PathBuf>,
     /// `text` for a string input of shape [N, 1]; `tokens` for int64 `input_ids` and
     /// `attention_mask` of shape [N, L] made by `tokenizer`.
@@ -84,21 +82,16 @@ pub enum ModelError {
 }
 
 /// A loaded classifier.
+#[derive(Debug)]
 pub struct TextClassifier {
-    sessions: SessionPool,
-    input_name: String,
-    tokenizer: Option<tokenizers::Tokenizer>,
-    config: ModelConfig,
+    backend: Backend,
     path: PathBuf,
 }
 
-impl std::fmt::Debug for TextClassifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextClassifier")
-            .field("path", &self.path)
-            .field("sessions", &self.sessions)
-            .finish()
-    }
+#[derive(Debug)]
+enum Backend {
+    Linear(LinearTextModel),
+    Onnx(OnnxClassifier),
 }
 
 impl TextClassifier {
@@ -109,47 +102,11 @@ impl TextClassifier {
                 .map(PathBuf::from)
                 .ok_or(ModelError::NoModel)?,
         };
-        let load_err = |message: String| ModelError::Load {
-            path: path.display().to_string(),
-            message,
+        let backend = match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Backend::Linear(LinearTextModel::load(&path)?),
+            _ => Backend::Onnx(OnnxClassifier::load(&path, config)?),
         };
-        let count = match config.sessions {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        };
-        let sessions = SessionPool::build(count, || {
-            Session::builder()
-                .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Level3))
-                // Parallelism comes from batches scored side by side, one session each.
-                .and_then(|b| b.with_intra_threads(1))
-                .and_then(|b| b.commit_from_file(&path))
-                .map_err(|e| load_err(e.to_string()))
-        })?;
-        let first = sessions.get();
-        let input_name = first
-            .inputs
-            .first()
-            .map(|i| i.name.clone())
-            .ok_or_else(|| load_err("the model has no inputs".into()))?;
-        if !first.outputs.iter().any(|o| o.name == config.output) {
-            let names: Vec<&str> = first.outputs.iter().map(|o| o.name.as_str()).collect();
-            return Err(load_err(format!(
-                "no output named {:?}; it has {names:?}",
-                config.output
-            )));
-        }
-        drop(first);
-        let tokenizer = match config.input {
-            InputKind::Text => None,
-            InputKind::Tokens => Some(load_tokenizer(config.tokenizer.as_deref())?),
-        };
-        Ok(Self {
-            sessions,
-            input_name,
-            tokenizer,
-            config: config.clone(),
-            path,
-        })
+        Ok(Self { backend, path })
     }
 
     pub fn path(&self) -> &Path {
@@ -157,106 +114,10 @@ impl TextClassifier {
     }
 
     /// The positive-class probability of each text.
-    pub fn score(&self, texts: &[&str]) -> Result<Vec<f32>, ModelError> {
-        let mut out = Vec::with_capacity(texts.len());
-        for chunk in texts.chunks(self.config.batch_size.max(1)) {
-            out.extend(self.score_batch(chunk)?);
-        }
-        Ok(out)
-    }
-
-    fn score_batch(&self, texts: &[&str]) -> Result<Vec<f32>, ModelError> {
-        let run = |e: ort::Error| ModelError::Run(e.to_string());
-        let mut session = self.sessions.get();
-        let outputs = match &self.tokenizer {
-            None => {
-                // ONNX Runtime copies each string as a C string, which cannot hold NUL.
-                let clean: Vec<String> = texts.iter().map(|t| t.replace('\0', " ")).collect();
-                let input = Tensor::from_string_array(([clean.len(), 1], &*clean)).map_err(run)?;
-                session
-                    .run(ort::inputs![self.input_name.as_str() => input])
-                    .map_err(run)?
-            }
-            Some(tokenizer) => {
-                let (ids, mask, width) = tokenize(tokenizer, texts, self.config.max_tokens)?;
-                let shape = [texts.len(), width];
-                session
-                    .run(ort::inputs![
-                        "input_ids" => Tensor::from_array((shape, ids)).map_err(run)?,
-                        "attention_mask" => Tensor::from_array((shape, mask)).map_err(run)?,
-                    ])
-                    .map_err(run)?
-            }
-        };
-        let (shape, values) = outputs[self.config.output.as_str()]
-            .try_extract_tensor::<f32>()
-            .map_err(run)?;
-        let classes = match shape.as_ref() {
-            [n, c] if *n as usize == texts.len() && (*c as usize) > self.config.positive_class => {
-                *c as usize
-            }
-            other => {
-                return Err(ModelError::Run(format!(
-                    "output {:?} has shape {other:?}; expected [{}, >{}]",
-                    self.config.output,
-                    texts.len(),
-                    self.config.positive_class
-                )));
-            }
-        };
-        Ok(values
-            .chunks(classes)
-            .map(|row| match self.config.output_kind {
-                OutputKind::Probabilities => row[self.config.positive_class],
-                OutputKind::Logits => softmax_at(row, self.config.positive_class),
-            })
-            .collect())
-    }
-}
-
-fn softmax_at(row: &[f32], class: usize) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let sum: f32 = row.iter().map(|v| (v - max).exp()).sum();
-    (row[class] - max).exp() / sum
-}
-
-fn load_tokenizer(path: Option<&Path>) -> Result<tokenizers::Tokenizer, ModelError> {
-    let path = path.ok_or_else(|| ModelError::Tokenizer {
-        path: String::new(),
-        message: "a tokens model needs evaluators.toxicity.model.tokenizer".into(),
-    })?;
-    let mut tokenizer =
-        tokenizers::Tokenizer::from_file(path).map_err(|e| ModelError::Tokenizer {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-    // Batches are padded to their longest text here, not to a fixed width from the file.
-    tokenizer.with_padding(None);
-    Ok(tokenizer)
-}
-
-/// Token ids and attention masks, row-major, padded with zeros to the longest text.
-fn tokenize(
-    tokenizer: &tokenizers::Tokenizer,
-    texts: &[&str],
-    max_tokens: usize,
-) -> Result<(Vec<i64>, Vec<i64>, usize), ModelError> {
-    let encodings = tokenizer
-        .encode_batch(texts.to_vec(), true)
-        .map_err(|e| ModelError::Run(format!("tokenizing: {e}")))?;
-    let width = encodings
-        .iter()
-        .map(|e| e.get_ids().len().min(max_tokens))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let mut ids = vec![0i64; texts.len() * width];
-    let mut mask = vec![0i64; texts.len() * width];
-    for (row, encoding) in encodings.iter().enumerate() {
-        for (col, id) in encoding.get_ids().iter().take(width).enumerate() {
-            ids[row * width + col] = i64::from(*id);
-            mask[row * width + col] = 1;
+    pub fn score(&self, texts: &[&str]) -> Result<Vec<f64>, ModelError> {
+        match &self.backend {
+            Backend::Linear(model) => Ok(model.score(texts)),
+            Backend::Onnx(model) => model.score(texts),
         }
     }
-    Ok((ids, mask, width))
 }
