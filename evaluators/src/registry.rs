@@ -51,7 +51,7 @@ pub enum BuildError {
     #[error("evaluators.bias: {0}")]
     Lexicon(#[from] crate::bias::LexiconError),
     #[error("{0}")]
-    Pii(#[from] crate::pii::MissingSalt),
+    Pii(#[from] crate::pii::PiiConfigError),
 }
 
 impl EvaluatorsConfig {

@@ -96,8 +96,8 @@ async fn costs_toxicity_bias_and_redaction_land_in_clickhouse() {
             "pii",
             "openai",
             "gpt-4o-mini",
-            "My email is jane.doe@example.com and my card is 4111 1111 1111 1111.",
-            "I will not store jane.doe@example.com or 4111-1111-1111-1111.",
+            "My email is jane.doe@example.com and my card is 4069 0067 9218 8143.",
+            "I will not store jane.doe@example.com or 4069-0067-9218-8143.",
             (20, 15),
         ),
     ];
@@ -212,7 +212,7 @@ async fn costs_toxicity_bias_and_redaction_land_in_clickhouse() {
             !text.contains("jane.doe@example.com"),
             "an email was stored: {text}"
         );
-        assert!(!text.contains("4111"), "a card number was stored: {text}");
+        assert!(!text.contains("4069"), "a card number was stored: {text}");
     }
     assert!(
         pii["prompt"]

@@ -1,9 +1,13 @@
 //! PII: counts of personal data per type in the prompt and the response, and, when configured,
 //! redaction of the stored texts and of dead-letter copies: `mask` replaces each find with its
 //! type, `hash` with its type and a salted HMAC-SHA256 digest, so equal values stay joinable
-//! without being readable.
+//! without being readable. Only finds at or above the confidence threshold count or are redacted;
+//! the evaluation's explanation lists every find with its confidence.
 
+mod checks;
+mod context;
 mod detect;
+mod phone;
 
 use std::sync::Arc;
 
@@ -69,30 +73,50 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PiiConfig {
     pub redact: Redaction,
     /// The HMAC key for `hash`; set it through SIGHTLINE__EVALUATORS__PII__SALT rather than a file.
     pub salt: Secret,
+    /// The confidence, in [0, 1], from which a find counts and is redacted.
+    pub threshold: f32,
+}
+
+impl Default for PiiConfig {
+    fn default() -> Self {
+        Self {
+            redact: Redaction::Off,
+            salt: Secret::default(),
+            threshold: 0.5,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "evaluators.pii.redact = \"hash\" needs a salt: set SIGHTLINE__EVALUATORS__PII__SALT (at least 16 bytes)"
-)]
-pub struct MissingSalt;
+pub enum PiiConfigError {
+    #[error(
+        "evaluators.pii.redact = \"hash\" needs a salt: set SIGHTLINE__EVALUATORS__PII__SALT (at least 16 bytes)"
+    )]
+    MissingSalt,
+    #[error("evaluators.pii.threshold is {0}; it must be a confidence between 0 and 1")]
+    Threshold(f32),
+}
 
 #[derive(Debug)]
 pub struct PiiEvaluator {
     redact: Redaction,
     key: Option<Hmac<Sha256>>,
+    threshold: f32,
 }
 
 impl PiiEvaluator {
-    pub fn new(config: &PiiConfig) -> Result<Self, MissingSalt> {
+    pub fn new(config: &PiiConfig) -> Result<Self, PiiConfigError> {
+        if !(0.0..=1.0).contains(&config.threshold) {
+            return Err(PiiConfigError::Threshold(config.threshold));
+        }
         let key = match config.redact {
-            Redaction::Hash if config.salt.0.len() < 16 => return Err(MissingSalt),
+            Redaction::Hash if config.salt.0.len() < 16 => return Err(PiiConfigError::MissingSalt),
             Redaction::Hash => Some(
                 Hmac::<Sha256>::new_from_slice(config.salt.0.as_bytes())
                     .expect("HMAC takes a key of any length"),
@@ -102,7 +126,15 @@ impl PiiEvaluator {
         Ok(Self {
             redact: config.redact,
             key,
+            threshold: config.threshold,
         })
+    }
+
+    /// The finds in `text` that count: those at or above the threshold.
+    pub fn detect(&self, text: &str) -> Vec<Found> {
+        let mut found = detect(text);
+        found.retain(|f| f.confidence >= self.threshold);
+        found
     }
 
     /// The text with every find replaced, or None when there is nothing to replace.
@@ -132,13 +164,39 @@ impl PiiEvaluator {
     }
 }
 
+impl PiiEvaluator {
+    /// Every find with its confidence, those that did not count marked so: "credit_card 0.95,
+    /// phone 0.30 (below 0.50)". Never the found text itself.
+    fn explain(&self, weighed: &[(PiiKind, f32)]) -> Option<String> {
+        if weighed.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = weighed
+            .iter()
+            .map(|(kind, confidence)| {
+                let below = if *confidence < self.threshold {
+                    format!(" (below {:.2})", self.threshold)
+                } else {
+                    String::new()
+                };
+                format!("{} {confidence:.2}{below}", kind.as_str())
+            })
+            .collect();
+        Some(parts.join(", "))
+    }
+}
+
 impl Evaluator for PiiEvaluator {
     fn name(&self) -> &'static str {
         "pii"
     }
 
     fn version(&self) -> String {
-        format!("1 (redact {:?})", self.redact).to_lowercase()
+        format!(
+            "2 (redact {}, threshold {:.2})",
+            format!("{:?}", self.redact).to_lowercase(),
+            self.threshold
+        )
     }
 
     fn evaluate(&self, batch: &RecordBatch) -> Result<Scored, EvaluatorError> {
@@ -158,13 +216,16 @@ impl Evaluator for PiiEvaluator {
         let mut scores = Vec::with_capacity(rows);
         for row in 0..rows {
             let mut per_kind = [0u64; PiiKind::ALL.len()];
+            let mut weighed = Vec::new();
             for (column, rewritten) in [(prompts, &mut new_prompts), (outputs, &mut new_outputs)] {
                 if column.is_null(row) {
                     rewritten.append_null();
                     continue;
                 }
                 let text = column.value(row);
-                let found = detect(text);
+                let mut found = detect(text);
+                weighed.extend(found.iter().map(|f| (f.kind, f.confidence)));
+                found.retain(|f| f.confidence >= self.threshold);
                 for f in &found {
                     per_kind[PiiKind::ALL.iter().position(|k| *k == f.kind).unwrap_or(0)] += 1;
                 }
@@ -191,7 +252,7 @@ impl Evaluator for PiiEvaluator {
                 } else {
                     kinds.join(",")
                 }),
-                explanation: None,
+                explanation: self.explain(&weighed),
             });
         }
         let mut columns: Vec<(&'static str, Arc<dyn Array>)> = PiiKind::ALL
@@ -209,7 +270,7 @@ impl Evaluator for PiiEvaluator {
     }
 
     fn redact_text(&self, text: &str) -> Option<String> {
-        self.redacted(text, &detect(text))
+        self.redacted(text, &self.detect(text))
     }
 
     fn withhold_on_failure(&self) -> &[&'static str] {
@@ -226,7 +287,7 @@ mod tests {
 
     #[test]
     fn masks_and_hashes_without_leaking() {
-        let text = "mail bob@example.com, card 4111 1111 1111 1111";
+        let text = "mail bob@example.com, card 4069 0067 9218 8143";
         let mask = PiiEvaluator::new(&PiiConfig {
             redact: Redaction::Mask,
             ..PiiConfig::default()
@@ -239,10 +300,11 @@ mod tests {
         let config = PiiConfig {
             redact: Redaction::Hash,
             salt: Secret("0123456789abcdef".into()),
+            ..PiiConfig::default()
         };
         let hash = PiiEvaluator::new(&config).unwrap();
         let once = hash.redact_text(text).unwrap();
-        assert!(!once.contains("bob@") && !once.contains("4111"), "{once}");
+        assert!(!once.contains("bob@") && !once.contains("4069"), "{once}");
         assert_eq!(once, hash.redact_text(text).unwrap(), "hashing is stable");
         assert!(format!("{config:?}").contains("(secret)"));
         assert!(
@@ -252,5 +314,46 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    #[test]
+    fn finds_below_the_threshold_are_explained_but_neither_counted_nor_redacted() {
+        let text = "use the test card 4242 4242 4242 4242, or mail bob@example.com";
+        let prompt: Arc<dyn Array> = Arc::new(StringArray::from(vec![text]));
+        let output: Arc<dyn Array> = Arc::new(StringArray::from(vec![None::<&str>]));
+        let batch = RecordBatch::try_from_iter([("prompt", prompt), ("output", output)]).unwrap();
+        let mask = PiiEvaluator::new(&PiiConfig {
+            redact: Redaction::Mask,
+            ..PiiConfig::default()
+        })
+        .unwrap();
+        let scored = mask.evaluate(&batch).unwrap();
+        let score = &scored.scores[0];
+        assert_eq!(score.score, Some(1.0), "the email only");
+        assert_eq!(
+            score.explanation.as_deref(),
+            Some("credit_card 0.10 (below 0.50), email 0.95")
+        );
+        assert_eq!(
+            mask.redact_text(text).unwrap(),
+            "use the test card 4242 4242 4242 4242, or mail [EMAIL]"
+        );
+
+        let everything = PiiEvaluator::new(&PiiConfig {
+            redact: Redaction::Mask,
+            threshold: 0.0,
+            ..PiiConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            everything.redact_text(text).unwrap(),
+            "use the test card [CREDIT_CARD], or mail [EMAIL]"
+        );
+        let err = PiiEvaluator::new(&PiiConfig {
+            threshold: 1.5,
+            ..PiiConfig::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("between 0 and 1"), "{err}");
     }
 }
