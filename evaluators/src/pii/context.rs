@@ -8,112 +8,24 @@ const AFTER: usize = 40;
 
 /// Words that name a number for what it is not: order and shipment references, catalogue and
 /// document numbers, versions and builds, page and row ranges.
-const NOT_PII: &[&str] = &[
-    "order",
-    "orders",
-    "invoice",
-    "inv",
-    "tracking",
-    "waybill",
-    "shipment",
-    "parcel",
-    "ref",
-    "reference",
-    "ticket",
-    "case",
-    "sku",
-    "item",
-    "po",
-    "rma",
-    "booking",
-    "confirmation",
-    "isbn",
-    "issn",
-    "ismn",
-    "ean",
-    "upc",
-    "gtin",
-    "barcode",
-    "doi",
-    "serial",
-    "build",
-    "version",
-    "release",
-    "firmware",
-    "page",
-    "pages",
-    "pp",
-    "row",
-    "rows",
-    "port",
-    "ports",
-    "zip",
-    "seats",
-];
+const NOT_PII: &str = "\
+    order orders invoice inv tracking waybill shipment parcel ref reference ticket sku item po \
+    rma booking confirmation isbn issn ismn ean upc gtin barcode doi serial build version \
+    release firmware page pages pp row rows port ports zip seats";
 
-const PHONE: &[&str] = &[
-    "phone",
-    "telephone",
-    "tel",
-    "ph",
-    "call",
-    "calls",
-    "mobile",
-    "cell",
-    "fax",
-    "whatsapp",
-    "sms",
-    "text",
-    "texts",
-    "reach",
-    "contact",
-    "dial",
-    "ring",
-    "caller",
-    "telefon",
-    "telefono",
-    "teléfono",
-    "téléphone",
-    "portable",
-    "appelez",
-    "handy",
-    "rufen",
-    "anrufen",
-    "numéro",
-];
+const PHONE: &str = "\
+    phone telephone tel ph call calls mobile cell fax whatsapp sms text texts reach contact dial \
+    ring caller telefon telefono teléfono téléphone portable appelez handy rufen anrufen numéro";
 
-const CARD: &[&str] = &[
-    "card",
-    "cards",
-    "visa",
-    "mastercard",
-    "amex",
-    "discover",
-    "jcb",
-    "diners",
-    "pan",
-    "cc",
-    "credit",
-    "debit",
-    "charge",
-    "billing",
-    "kreditkarte",
-    "kreditkartennummer",
-    "karte",
-    "tarjeta",
-    "carte",
-    "carta",
-    "cartão",
-];
+const CARD: &str = "\
+    card cards visa mastercard amex discover jcb diners pan cc credit debit charge billing \
+    kreditkarte kreditkartennummer karte tarjeta carte carta cartão";
 
 /// Words that mark a card number as documentation or test data.
-const TEST: &[&str] = &[
-    "test", "tests", "testing", "sandbox", "fixture", "fixtures", "dummy", "fake", "mock", "e2e",
-    "sample", "demo",
-];
+const TEST: &str = "test tests testing sandbox fixture fixtures dummy fake mock e2e sample demo";
 
 /// Words that mark a dotted quad as a version, not an address.
-const VERSION: &[&str] = &["v", "ver", "version", "build", "firmware", "release", "oid"];
+const VERSION: &str = "v ver version build firmware release oid";
 
 pub struct Context {
     before: Vec<String>,
@@ -141,12 +53,12 @@ impl Context {
         Self { before, after }
     }
 
-    fn before_any(&self, list: &[&str]) -> bool {
-        self.before.iter().any(|w| list.contains(&w.as_str()))
+    fn before_any(&self, list: &str) -> bool {
+        self.before.iter().any(|w| listed(list, w))
     }
 
-    fn near_any(&self, list: &[&str]) -> bool {
-        self.before_any(list) || self.after.iter().any(|w| list.contains(&w.as_str()))
+    fn near_any(&self, list: &str) -> bool {
+        self.before_any(list) || self.after.iter().any(|w| listed(list, w))
     }
 
     pub fn names_something_else(&self) -> bool {
@@ -169,8 +81,13 @@ impl Context {
     pub fn names_a_version(&self) -> bool {
         self.before
             .last()
-            .is_some_and(|w| VERSION.contains(&w.as_str()) || w.contains("version"))
+            .is_some_and(|w| listed(VERSION, w) || w.contains("version"))
     }
+}
+
+/// Whether `word` is one of the words of `list`, a space-separated list.
+fn listed(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|w| w == word)
 }
 
 fn words(text: &str) -> Vec<String> {

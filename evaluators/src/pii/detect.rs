@@ -380,6 +380,10 @@ mod tests {
             "an IBAN ends at its country's length, not at the next capitals"
         );
         assert_eq!(
+            kinds("just in case, my card is 4069 0067 9218 8143"),
+            [PiiKind::CreditCard]
+        );
+        assert_eq!(
             kinds("parcel 9400 1118 9922 3397 1234 56"),
             Vec::<PiiKind>::new()
         );
