@@ -9,7 +9,17 @@
 #                     built by scripts/models.sh (models-venv/ builds them)
 #   target/           the shared cargo target directory
 # Prints `export NAME=value` lines for the variables later steps need.
+#
+# `--embedded` installs only what the embedded demo uses (the Python environment with ONNX Runtime,
+# and the models), not the broker or ClickHouse, which only the tests and the distributed mode use.
 set -euo pipefail
+
+embedded=false
+case "${1:-}" in
+    --embedded) embedded=true ;;
+    "") ;;
+    *) echo "usage: scripts/setup.sh [--embedded]" >&2; exit 2 ;;
+esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SIGHTLINE_CACHE:-/var/cache/sightline}
@@ -25,7 +35,7 @@ log() { echo "setup: $*" >&2; }
 export PATH="$PATH:/usr/sbin:/sbin"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; then
+if ! $embedded && { ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; }; then
     log "installing clickhouse-server $CLICKHOUSE_VERSION from Debian"
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
@@ -33,7 +43,7 @@ if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >
 fi
 
 tansu="$cache/tansu/bin/tansu"
-if [ ! -x "$tansu" ]; then
+if ! $embedded && [ ! -x "$tansu" ]; then
     log "building tansu $TANSU_VERSION (about 20 minutes, once per machine)"
     cargo install tansu --version "$TANSU_VERSION" --locked --features libsql,dynostore \
         --root "$cache/tansu" >&2
@@ -60,7 +70,7 @@ echo "$ORT_LIB_SHA256  $ort_dylib" | sha256sum --check --quiet - >&2 || {
 SIGHTLINE_CACHE=$cache "$here/models.sh"
 
 echo "export SIGHTLINE_CACHE=$cache"
-echo "export SIGHTLINE_TANSU=$tansu"
+$embedded || echo "export SIGHTLINE_TANSU=$tansu"
 echo "export SIGHTLINE_PYTHON=$venv/bin/python"
 echo "export ORT_DYLIB_PATH=$ort_dylib"
 echo "export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}"

@@ -19,7 +19,7 @@ use sightline_ingest::{
     join::{Joined, Joiner},
     offsets::Position,
 };
-use sightline_schemas::{Evaluators, Limits, Timestamp, decode_event, llm_events};
+use sightline_schemas::{Evaluators, Limits, Timestamp, decode_view, llm_events};
 
 use crate::{cli::EvalArgs, config::Config};
 
@@ -200,10 +200,11 @@ impl EventBatches {
         })
     }
 
-    fn take(&mut self, outcomes: Vec<Joined>) {
-        for outcome in outcomes {
+    /// Keeps the rows the join makes; nothing here is acknowledged or sent anywhere else.
+    fn keep(builder: &mut llm_events::LlmEventsBuilder) -> impl FnMut(Joined<'_>) + '_ {
+        |outcome| {
             if let Joined::Row(exchange, _) = outcome {
-                self.builder.push(&exchange, Timestamp::now());
+                builder.push(&exchange, Timestamp::now());
             }
         }
     }
@@ -221,11 +222,13 @@ impl Iterator for EventBatches {
                         partition: 0,
                         offset: self.offset,
                     };
-                    match decode_event(&bytes, &self.limits) {
-                        Ok(event) => {
-                            let outcomes = self.joiner.accept(event, at, std::time::Instant::now());
-                            self.take(outcomes);
-                        }
+                    match decode_view(&bytes, &self.limits) {
+                        Ok(event) => self.joiner.accept(
+                            event,
+                            at,
+                            std::time::Instant::now(),
+                            &mut Self::keep(&mut self.builder),
+                        ),
                         Err(rejection) => {
                             self.invalid += 1;
                             eprintln!("{}:{line}: {rejection}", self.path);
@@ -236,8 +239,8 @@ impl Iterator for EventBatches {
                 None => {
                     // The file is all there is: every half still waiting is lost or an orphan.
                     let never = std::time::Instant::now() + Duration::from_secs(366 * 86_400);
-                    let outcomes = self.joiner.expire(never);
-                    self.take(outcomes);
+                    self.joiner
+                        .expire(never, &mut Self::keep(&mut self.builder));
                     self.done = true;
                 }
             }

@@ -87,7 +87,7 @@ impl Batcher {
         self.positions.extend_from_slice(positions);
     }
 
-    pub fn add_exchange(&mut self, exchange: &Exchange, positions: &[Position]) {
+    pub fn add_exchange<S: AsRef<str>>(&mut self, exchange: &Exchange<S>, positions: &[Position]) {
         let bytes = self.llm_events.push(exchange, Timestamp::now());
         if let [request, response] = positions {
             self.pairs.push((*request, *response));
@@ -95,7 +95,7 @@ impl Batcher {
         self.note(bytes, positions);
     }
 
-    pub fn add_feedback(&mut self, event: &Event, at: Position) {
+    pub fn add_feedback<S: AsRef<str>>(&mut self, event: &Event<S>, at: Position) {
         let bytes = self.feedback.push(event, Timestamp::now());
         self.note(bytes, &[at]);
     }

@@ -8,6 +8,7 @@
 pub mod batcher;
 pub mod channel;
 pub mod dlq;
+mod held;
 pub mod http;
 pub mod join;
 pub mod kafka;

@@ -1,9 +1,9 @@
 //! From raw messages to batched rows, the same for every source: decode and validate, join,
 //! and hand rows and dead letters to the batcher.
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
-use sightline_schemas::{DeadLetter, Limits, Rejection, Timestamp, decode_event};
+use sightline_schemas::{DeadLetter, Limits, Rejection, Timestamp, decode_view};
 
 use crate::{
     ProcessConfig,
@@ -28,14 +28,14 @@ pub struct Processor {
     pub joiner: Joiner,
     pub batcher: Batcher,
     pub evaluators: sightline_schemas::Evaluators,
-    metrics: std::sync::Arc<PipelineMetrics>,
+    metrics: Arc<PipelineMetrics>,
 }
 
 impl Processor {
     pub fn new(
         source: impl Into<String>,
         config: ProcessConfig,
-        metrics: std::sync::Arc<PipelineMetrics>,
+        metrics: Arc<PipelineMetrics>,
     ) -> Self {
         Self {
             source: source.into(),
@@ -49,21 +49,31 @@ impl Processor {
 
     pub fn accept(&mut self, message: Incoming<'_>, now: Instant) {
         self.metrics.events_in.inc();
-        match decode_event(message.payload, &self.limits) {
-            Ok(event) => {
-                let outcomes = self.joiner.accept(event, message.at, now);
-                self.route(outcomes, Some(message));
-            }
-            Err(rejection) => self.reject(message, &rejection),
+        let decoded = decode_view(message.payload, &self.limits);
+        let (joiner, mut outlet) = self.split();
+        match decoded {
+            Ok(event) => joiner.accept(event, message.at, now, &mut |j| {
+                outlet.route(j, Some(message));
+            }),
+            Err(rejection) => outlet.reject(message, &rejection),
         }
         self.publish_join_state();
     }
 
     /// Closes the join window on requests that waited too long.
     pub fn expire(&mut self, now: Instant) {
-        let outcomes = self.joiner.expire(now);
-        self.route(outcomes, None);
+        let (joiner, mut outlet) = self.split();
+        joiner.expire(now, &mut |j| outlet.route(j, None));
         self.publish_join_state();
+    }
+
+    fn split(&mut self) -> (&mut Joiner, Outlet<'_>) {
+        let outlet = Outlet {
+            source: &self.source,
+            batcher: &mut self.batcher,
+            metrics: &self.metrics,
+        };
+        (&mut self.joiner, outlet)
     }
 
     fn publish_join_state(&self) {
@@ -72,28 +82,35 @@ impl Processor {
             .join_evicted
             .set_total(self.joiner.counters.evicted);
     }
+}
 
-    fn route(&mut self, outcomes: Vec<Joined>, message: Option<Incoming<'_>>) {
-        for outcome in outcomes {
-            match outcome {
-                Joined::Row(exchange, positions) => {
-                    self.metrics.rows_out.inc();
-                    self.metrics.status(exchange.status).inc();
-                    self.batcher.add_exchange(&exchange, &positions);
-                }
-                Joined::Feedback(event, at) => {
-                    self.metrics.rows_out.inc();
-                    self.batcher.add_feedback(&event, at);
-                }
-                Joined::Redelivered(at) => {
-                    self.metrics.redelivered.inc();
-                    self.batcher.add_ack(at);
-                }
-                Joined::Duplicate(at, reason) => {
-                    // A duplicate is only ever reported for the message being accepted.
-                    if let Some(message) = message.filter(|m| m.at == at) {
-                        self.reject(message, &Rejection::single("request_id", reason));
-                    }
+/// Where the join's outcomes go: rows, acknowledgements and dead letters, all to the batcher.
+struct Outlet<'p> {
+    source: &'p str,
+    batcher: &'p mut Batcher,
+    metrics: &'p PipelineMetrics,
+}
+
+impl Outlet<'_> {
+    fn route(&mut self, outcome: Joined<'_>, message: Option<Incoming<'_>>) {
+        match outcome {
+            Joined::Row(exchange, positions) => {
+                self.metrics.rows_out.inc();
+                self.metrics.status(exchange.status).inc();
+                self.batcher.add_exchange(&exchange, positions);
+            }
+            Joined::Feedback(event, at) => {
+                self.metrics.rows_out.inc();
+                self.batcher.add_feedback(&event, at);
+            }
+            Joined::Redelivered(at) => {
+                self.metrics.redelivered.inc();
+                self.batcher.add_ack(at);
+            }
+            Joined::Duplicate(at, reason) => {
+                // A duplicate is only ever reported for the message being accepted.
+                if let Some(message) = message.filter(|m| m.at == at) {
+                    self.reject(message, &Rejection::single("request_id", reason));
                 }
             }
         }
@@ -103,7 +120,7 @@ impl Processor {
         let class = rejection.reason_class();
         self.metrics.invalid(class).inc();
         let letter = DeadLetter {
-            source: self.source.clone(),
+            source: self.source.to_owned(),
             partition: message.at.partition,
             offset: message.at.offset,
             key: message.key.map(<[u8]>::to_vec),

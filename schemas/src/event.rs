@@ -1,7 +1,9 @@
 //! Event types of schema v1: one event per request, response, completion or feedback.
 //!
-//! Events are built only by [`crate::decode_event`], which validates them; serializing an event gives
-//! JSON that decodes back to the same event.
+//! Events are built only by the decoder, which validates them; serializing an event gives JSON that
+//! decodes back to the same event. Each type is generic over its string type: an owned [`Event`]
+//! holds `String`s, the decoder's [`crate::EventView`] borrows from the bytes it was read from, and
+//! [`Event::map_strings`] moves an event from one to another.
 
 use std::collections::BTreeMap;
 
@@ -11,14 +13,14 @@ use crate::{money::NanoUsd, timestamp::Timestamp};
 
 /// A validated event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Event {
+pub struct Event<S = String> {
     #[serde(flatten)]
-    pub header: Header,
+    pub header: Header<S>,
     #[serde(flatten)]
-    pub payload: Payload,
+    pub payload: Payload<S>,
 }
 
-impl Event {
+impl<S> Event<S> {
     pub fn kind(&self) -> EventKind {
         match self.payload {
             Payload::Request { .. } => EventKind::Request,
@@ -31,42 +33,42 @@ impl Event {
 
 /// Fields every kind of event carries.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Header {
-    pub schema_version: String,
+pub struct Header<S = String> {
+    pub schema_version: S,
     /// Unique per event; the deduplication key downstream.
-    pub event_id: String,
-    pub request_id: String,
+    pub event_id: S,
+    pub request_id: S,
     pub timestamp: Timestamp,
-    pub service: String,
-    pub environment: String,
-    pub project: String,
+    pub service: S,
+    pub environment: S,
+    pub project: S,
     /// Present on every kind but feedback, where it is optional.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<ModelRef>,
+    pub model: Option<ModelRef<S>>,
     /// Present on every kind but feedback, where it is optional.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
+    pub operation: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
+    pub trace_id: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub span_id: Option<String>,
+    pub span_id: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_span_id: Option<String>,
+    pub parent_span_id: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<S>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: BTreeMap<S, S>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct ModelRef {
+pub struct ModelRef<S = String> {
     /// `gen_ai.provider.name`, e.g. `openai`.
-    pub provider: String,
+    pub provider: S,
     /// `gen_ai.request.model`.
-    pub name: String,
-    pub version: String,
+    pub name: S,
+    pub version: S,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -99,62 +101,62 @@ impl EventKind {
 /// The kind-specific body; `kind` on the wire selects the variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Payload {
+pub enum Payload<S = String> {
     Request {
-        request: RequestBody,
+        request: RequestBody<S>,
     },
     Response {
-        response: ResponseBody,
+        response: ResponseBody<S>,
     },
     Completion {
-        request: RequestBody,
-        response: ResponseBody,
+        request: RequestBody<S>,
+        response: ResponseBody<S>,
     },
     Feedback {
-        feedback: Feedback,
+        feedback: Feedback<S>,
     },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestBody {
+pub struct RequestBody<S = String> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prompt: Option<String>,
+    pub prompt: Option<S>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub messages: Vec<Message>,
+    pub messages: Vec<Message<S>>,
     /// Free-form call parameters; `temperature`, `top_p`, `max_tokens` and `stream` are type-checked.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub params: serde_json::Map<String, serde_json::Value>,
 }
 
-impl RequestBody {
+impl<S: AsRef<str>> RequestBody<S> {
     /// The text to score: the prompt, or the last user message.
     pub fn text(&self) -> Option<&str> {
-        self.prompt.as_deref().or_else(|| {
+        self.prompt.as_ref().map(S::as_ref).or_else(|| {
             self.messages
                 .iter()
                 .rev()
-                .find(|m| m.role == "user")
-                .map(|m| m.content.as_str())
+                .find(|m| m.role.as_ref() == "user")
+                .map(|m| m.content.as_ref())
         })
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
-    pub role: String,
-    pub content: String,
+pub struct Message<S = String> {
+    pub role: S,
+    pub content: S,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ResponseBody {
+pub struct ResponseBody<S = String> {
     pub status: ResponseStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<String>,
+    pub output: Option<S>,
     /// `gen_ai.response.finish_reasons`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub finish_reasons: Vec<String>,
+    pub finish_reasons: Vec<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorInfo>,
+    pub error: Option<ErrorInfo<S>>,
     #[serde(skip_serializing_if = "Usage::is_empty")]
     pub usage: Usage,
     #[serde(skip_serializing_if = "Timings::is_empty")]
@@ -172,12 +174,12 @@ pub enum ResponseStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ErrorInfo {
+pub struct ErrorInfo<S = String> {
     /// `error.type`: a low-cardinality class such as `timeout` or `rate_limit`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: S,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<S>,
 }
 
 /// Token counts, named as in OTel's `gen_ai.usage.*`.
@@ -219,11 +221,11 @@ impl Timings {
 
 /// A user's rating of an earlier exchange, named by the event's `request_id`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Feedback {
+pub struct Feedback<S = String> {
     /// From -1 (worst) to 1 (best); below zero counts as negative.
     pub score: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub label: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+    pub comment: Option<S>,
 }

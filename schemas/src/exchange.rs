@@ -26,7 +26,7 @@ impl ExchangeStatus {
         }
     }
 
-    fn of(response: &ResponseBody) -> Self {
+    fn of<S>(response: &ResponseBody<S>) -> Self {
         match response.status {
             ResponseStatus::Ok => Self::Ok,
             ResponseStatus::Error => Self::Error,
@@ -35,19 +35,19 @@ impl ExchangeStatus {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Exchange {
+pub struct Exchange<S = String> {
     /// The header of the event that closed the exchange; its `event_id` is the row's dedup key.
-    pub header: Header,
+    pub header: Header<S>,
     pub status: ExchangeStatus,
     pub request_time: Option<Timestamp>,
     pub response_time: Option<Timestamp>,
-    pub request: Option<RequestBody>,
-    pub response: Option<ResponseBody>,
+    pub request: Option<RequestBody<S>>,
+    pub response: Option<ResponseBody<S>>,
 }
 
-impl Exchange {
+impl<S: Ord> Exchange<S> {
     /// A request joined to its response.
-    pub fn joined(request: Event, response: Event) -> Option<Self> {
+    pub fn joined(request: Event<S>, response: Event<S>) -> Option<Self> {
         let (Payload::Request { request: req }, Payload::Response { response: resp }) =
             (request.payload, response.payload)
         else {
@@ -64,7 +64,7 @@ impl Exchange {
     }
 
     /// An event that is already a whole exchange.
-    pub fn completion(event: Event) -> Option<Self> {
+    pub fn completion(event: Event<S>) -> Option<Self> {
         let Payload::Completion { request, response } = event.payload else {
             return None;
         };
@@ -79,7 +79,7 @@ impl Exchange {
     }
 
     /// A request whose response never came.
-    pub fn lost(event: Event) -> Option<Self> {
+    pub fn lost(event: Event<S>) -> Option<Self> {
         let Payload::Request { request } = event.payload else {
             return None;
         };
@@ -94,7 +94,7 @@ impl Exchange {
     }
 
     /// A response whose request never came.
-    pub fn orphan(event: Event) -> Option<Self> {
+    pub fn orphan(event: Event<S>) -> Option<Self> {
         let Payload::Response { response } = event.payload else {
             return None;
         };
@@ -107,7 +107,9 @@ impl Exchange {
             response: Some(response),
         })
     }
+}
 
+impl<S> Exchange<S> {
     /// The time the exchange is filed under: when it started, or when it was seen.
     pub fn time(&self) -> Timestamp {
         self.request_time
@@ -129,7 +131,7 @@ impl Exchange {
 }
 
 /// The response's header wins, but fields only the request carried survive.
-fn merge_headers(request: Header, mut response: Header) -> Header {
+fn merge_headers<S: Ord>(request: Header<S>, mut response: Header<S>) -> Header<S> {
     response.model = response.model.or(request.model);
     response.operation = response.operation.or(request.operation);
     response.trace_id = response.trace_id.or(request.trace_id);

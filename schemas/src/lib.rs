@@ -20,8 +20,9 @@ pub mod sink;
 pub mod store;
 pub mod tables;
 pub mod timestamp;
+pub mod view;
 
-pub use decode::{Limits, decode_event};
+pub use decode::{Limits, decode_event, decode_view};
 pub use evaluate::{Evaluated, Evaluator, EvaluatorError, Evaluators, Score, Scored};
 pub use event::{
     ErrorInfo, Event, EventKind, Feedback, Header, Message, ModelRef, Payload, RequestBody,
@@ -35,6 +36,7 @@ pub use sink::{Sink, SinkError};
 pub use store::{Dialect, QueryFormat, Store, StoreError, StoreErrorKind};
 pub use tables::{Table, TableBatch};
 pub use timestamp::Timestamp;
+pub use view::EventView;
 
 /// The JSON Schema (draft 2020-12) of event v1, for publishers in any language.
 pub const EVENT_JSON_SCHEMA: &str = include_str!("../inference-event.v1.schema.json");

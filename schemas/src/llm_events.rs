@@ -4,7 +4,10 @@
 //! embedded Parquet store alike. The builder makes the base columns; the evaluators fill the columns
 //! after them, which stay null where an evaluator is switched off.
 
-use std::sync::{Arc, LazyLock};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, LazyLock},
+};
 
 use arrow::{
     array::{
@@ -14,6 +17,7 @@ use arrow::{
     datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit},
     error::ArrowError,
 };
+use serde::{Serialize, Serializer};
 
 use crate::{exchange::Exchange, timestamp::Timestamp};
 
@@ -142,6 +146,8 @@ pub struct LlmEventsBuilder {
     output: StringBuilder,
     attributes: StringBuilder,
     ingested_at: TimestampMillisecondBuilder,
+    /// Where a row's attributes are written as JSON before they are appended.
+    scratch: Vec<u8>,
 }
 
 impl Default for LlmEventsBuilder {
@@ -178,6 +184,7 @@ impl Default for LlmEventsBuilder {
             output: StringBuilder::new(),
             attributes: StringBuilder::new(),
             ingested_at: ts(),
+            scratch: Vec::new(),
         }
     }
 }
@@ -193,7 +200,7 @@ impl LlmEventsBuilder {
 
     /// Adds a row; returns the bytes of its texts and attributes, the parts of a row with no
     /// small bound on their size.
-    pub fn push(&mut self, x: &Exchange, ingested_at: Timestamp) -> usize {
+    pub fn push<S: AsRef<str>>(&mut self, x: &Exchange<S>, ingested_at: Timestamp) -> usize {
         let h = &x.header;
         let model = h.model.as_ref();
         let response = x.response.as_ref();
@@ -202,26 +209,26 @@ impl LlmEventsBuilder {
 
         self.event_id.append_value(&h.event_id);
         self.request_id.append_value(&h.request_id);
-        self.trace_id.append_option(h.trace_id.as_deref());
-        self.span_id.append_option(h.span_id.as_deref());
-        self.session_id.append_option(h.session_id.as_deref());
-        self.user_id.append_option(h.user_id.as_deref());
+        self.trace_id.append_option(as_str(&h.trace_id));
+        self.span_id.append_option(as_str(&h.span_id));
+        self.session_id.append_option(as_str(&h.session_id));
+        self.user_id.append_option(as_str(&h.user_id));
         self.service.append_value(&h.service);
         self.environment.append_value(&h.environment);
         self.project.append_value(&h.project);
         self.provider
-            .append_value(model.map_or("", |m| m.provider.as_str()));
+            .append_value(model.map_or("", |m| m.provider.as_ref()));
         self.model
-            .append_value(model.map_or("", |m| m.name.as_str()));
+            .append_value(model.map_or("", |m| m.name.as_ref()));
         self.model_version
-            .append_value(model.map_or("", |m| m.version.as_str()));
+            .append_value(model.map_or("", |m| m.version.as_ref()));
         self.operation
-            .append_value(h.operation.as_deref().unwrap_or(""));
+            .append_value(as_str(&h.operation).unwrap_or(""));
         self.status.append_value(x.status.as_str());
         self.error_type.append_option(
             response
                 .and_then(|r| r.error.as_ref())
-                .map(|e| e.kind.as_str()),
+                .map(|e| e.kind.as_ref()),
         );
         self.finish_reason
             .append_option(response.and_then(|r| r.finish_reasons.first()));
@@ -239,8 +246,11 @@ impl LlmEventsBuilder {
         self.cost_supplied_nusd
             .append_option(response.and_then(|r| r.cost_usd).map(|c| c.nanos()));
         let prompt = x.request.as_ref().and_then(|r| r.text());
-        let output = response.and_then(|r| r.output.as_deref());
-        let attributes = attributes_json(x);
+        let output = response.and_then(|r| as_str(&r.output));
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, &JsonObject(&h.attributes))
+            .expect("a map of strings serializes");
+        let attributes = std::str::from_utf8(&self.scratch).expect("serde_json writes UTF-8");
         let bytes = prompt.map_or(0, str::len) + output.map_or(0, str::len) + attributes.len();
         self.prompt.append_option(prompt);
         self.output.append_option(output);
@@ -287,6 +297,15 @@ impl LlmEventsBuilder {
     }
 }
 
-fn attributes_json(x: &Exchange) -> String {
-    serde_json::to_string(&x.header.attributes).unwrap_or_else(|_| "{}".into())
+fn as_str<S: AsRef<str>>(s: &Option<S>) -> Option<&str> {
+    s.as_ref().map(S::as_ref)
+}
+
+/// Attributes as the JSON object the `attributes` column holds, whatever their string type.
+struct JsonObject<'m, S>(&'m BTreeMap<S, S>);
+
+impl<S: AsRef<str>> Serialize for JsonObject<'_, S> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+    }
 }

@@ -76,22 +76,23 @@ impl Default for FeedbackBuilder {
 impl FeedbackBuilder {
     /// Adds a feedback event; other kinds are ignored. Returns the bytes of its label and comment,
     /// the parts of a row with no small bound on their size.
-    pub fn push(&mut self, event: &Event, ingested_at: Timestamp) -> usize {
+    pub fn push<S: AsRef<str>>(&mut self, event: &Event<S>, ingested_at: Timestamp) -> usize {
         let Payload::Feedback { feedback } = &event.payload else {
             return 0;
         };
         let h = &event.header;
+        let label = feedback.label.as_ref().map(S::as_ref);
+        let comment = feedback.comment.as_ref().map(S::as_ref);
         self.event_id.append_value(&h.event_id);
         self.request_id.append_value(&h.request_id);
         self.time.append_value(h.timestamp.millis());
         self.service.append_value(&h.service);
         self.project.append_value(&h.project);
         self.score.append_value(feedback.score);
-        self.label.append_option(feedback.label.as_deref());
-        self.comment.append_option(feedback.comment.as_deref());
+        self.label.append_option(label);
+        self.comment.append_option(comment);
         self.ingested_at.append_value(ingested_at.millis());
-        feedback.label.as_ref().map_or(0, String::len)
-            + feedback.comment.as_ref().map_or(0, String::len)
+        label.map_or(0, str::len) + comment.map_or(0, str::len)
     }
 
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {

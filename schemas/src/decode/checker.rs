@@ -1,7 +1,7 @@
-//! The checker: walks a parsed event field by field, builds the [`Event`] and records every
+//! The checker: walks a parsed event field by field, builds its [`EventView`] and records every
 //! problem with its field path.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use serde_json::{Map, Value};
 
@@ -18,6 +18,7 @@ use crate::{
     money::NanoUsd,
     problem::Problem,
     timestamp::Timestamp,
+    view::EventView,
 };
 
 const MAX_ID_CHARS: usize = 128;
@@ -47,13 +48,17 @@ const HEADER_FIELDS: [&str; 16] = [
 ];
 const BODY_FIELDS: [&str; 3] = ["request", "response", "feedback"];
 
-/// A JSON object and where it sits in the event.
-pub(super) struct Obj<'a, 'p> {
-    pub map: &'a Object<'a>,
+/// A string of the event: borrowed from the input unless it had escapes.
+type Str<'a> = Cow<'a, str>;
+
+/// A JSON object of the tree `'t`, whose strings borrow from the input `'a`, and where it sits in
+/// the event.
+pub(super) struct Obj<'t, 'a, 'p> {
+    pub map: &'t Object<'a>,
     pub path: Path<'p>,
 }
 
-impl Obj<'_, '_> {
+impl Obj<'_, '_, '_> {
     fn path_of(&self, key: &str) -> String {
         Path::Key(&self.path, key).to_string()
     }
@@ -72,7 +77,7 @@ impl Checker<'_> {
         });
     }
 
-    pub fn event(&mut self, root: &Obj<'_, '_>) -> Option<Event> {
+    pub fn event<'a>(&mut self, root: &Obj<'_, 'a, '_>) -> Option<EventView<'a>> {
         let mut known: Vec<&str> = HEADER_FIELDS.to_vec();
         known.extend(BODY_FIELDS);
         self.reject_unknown(root, &known);
@@ -86,7 +91,7 @@ impl Checker<'_> {
         })
     }
 
-    fn kind(&mut self, root: &Obj<'_, '_>) -> Option<EventKind> {
+    fn kind(&mut self, root: &Obj<'_, '_, '_>) -> Option<EventKind> {
         let text = self.string(root, "kind", true, MAX_ID_CHARS)?;
         let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == text);
         if kind.is_none() {
@@ -98,7 +103,11 @@ impl Checker<'_> {
         kind
     }
 
-    fn header(&mut self, root: &Obj<'_, '_>, kind: Option<EventKind>) -> Option<Header> {
+    fn header<'a>(
+        &mut self,
+        root: &Obj<'_, 'a, '_>,
+        kind: Option<EventKind>,
+    ) -> Option<Header<Str<'a>>> {
         let model_required = kind.is_some_and(|k| k != EventKind::Feedback);
         let schema_version = self.string(root, "schema_version", true, MAX_ID_CHARS);
         let event_id = self.id(root, "event_id", true);
@@ -136,7 +145,7 @@ impl Checker<'_> {
         })
     }
 
-    fn model(&mut self, m: &Obj<'_, '_>) -> Option<ModelRef> {
+    fn model<'a>(&mut self, m: &Obj<'_, 'a, '_>) -> Option<ModelRef<Str<'a>>> {
         self.reject_unknown(m, &["provider", "name", "version"]);
         let provider = self.name(m, "provider", true);
         let name = self.name(m, "name", true);
@@ -148,7 +157,7 @@ impl Checker<'_> {
         })
     }
 
-    fn payload(&mut self, root: &Obj<'_, '_>, kind: EventKind) -> Option<Payload> {
+    fn payload<'a>(&mut self, root: &Obj<'_, 'a, '_>, kind: EventKind) -> Option<Payload<Str<'a>>> {
         let wanted: &[&str] = match kind {
             EventKind::Request => &["request"],
             EventKind::Response => &["response"],
@@ -193,7 +202,7 @@ impl Checker<'_> {
         })
     }
 
-    fn request(&mut self, r: &Obj<'_, '_>) -> Option<RequestBody> {
+    fn request<'a>(&mut self, r: &Obj<'_, 'a, '_>) -> Option<RequestBody<Str<'a>>> {
         self.reject_unknown(r, &["prompt", "messages", "params"]);
         let max = self.limits.max_text_chars;
         let prompt = self.string(r, "prompt", false, max);
@@ -212,7 +221,7 @@ impl Checker<'_> {
         })
     }
 
-    fn messages(&mut self, r: &Obj<'_, '_>) -> Option<Vec<Message>> {
+    fn messages<'a>(&mut self, r: &Obj<'_, 'a, '_>) -> Option<Vec<Message<Str<'a>>>> {
         let items = self.array(r, "messages", self.limits.max_messages, "messages")?;
         let path = Path::Key(&r.path, "messages");
         let mut out = Vec::with_capacity(items.len());
@@ -234,7 +243,7 @@ impl Checker<'_> {
             self.reject_unknown(&m, &["role", "content"]);
             let role = self.string(&m, "role", true, MAX_ID_CHARS);
             if let Some(role) = &role
-                && !MESSAGE_ROLES.contains(&role.as_str())
+                && !MESSAGE_ROLES.contains(&role.as_ref())
             {
                 self.fail(
                     m.path_of("role"),
@@ -250,7 +259,7 @@ impl Checker<'_> {
         ok.then_some(out)
     }
 
-    fn params(&mut self, r: &Obj<'_, '_>) -> Option<Map<String, Value>> {
+    fn params(&mut self, r: &Obj<'_, '_, '_>) -> Option<Map<String, Value>> {
         if !r.map.contains_key("params") {
             return Some(Map::new());
         }
@@ -269,7 +278,7 @@ impl Checker<'_> {
         Some(p.map.to_map())
     }
 
-    fn response(&mut self, r: &Obj<'_, '_>) -> Option<ResponseBody> {
+    fn response<'a>(&mut self, r: &Obj<'_, 'a, '_>) -> Option<ResponseBody<Str<'a>>> {
         self.reject_unknown(
             r,
             &[
@@ -284,7 +293,7 @@ impl Checker<'_> {
         );
         let status = self
             .string(r, "status", true, MAX_ID_CHARS)
-            .and_then(|s| match s.as_str() {
+            .and_then(|s| match s.as_ref() {
                 "ok" => Some(ResponseStatus::Ok),
                 "error" => Some(ResponseStatus::Error),
                 other => {
@@ -320,23 +329,23 @@ impl Checker<'_> {
         })
     }
 
-    fn finish_reasons(&mut self, r: &Obj<'_, '_>) -> Option<Vec<String>> {
+    fn finish_reasons<'a>(&mut self, r: &Obj<'_, 'a, '_>) -> Option<Vec<Str<'a>>> {
         let items = self.array(r, "finish_reasons", MAX_FINISH_REASONS, "items")?;
         let path = Path::Key(&r.path, "finish_reasons");
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            match item.as_str() {
-                Some(s) if (1..=MAX_ID_CHARS).contains(&s.chars().count()) => {
-                    out.push(s.to_owned())
+            match item {
+                Json::String(s) if (1..=MAX_ID_CHARS).contains(&s.chars().count()) => {
+                    out.push(s.clone())
                 }
-                Some(s) => self.fail(
+                Json::String(s) => self.fail(
                     format!("{path}[{i}]"),
                     format!(
                         "must be 1 to {MAX_ID_CHARS} characters, got {}",
                         s.chars().count()
                     ),
                 ),
-                None => self.fail(
+                _ => self.fail(
                     format!("{path}[{i}]"),
                     format!("expected string, got {}", item.describe()),
                 ),
@@ -345,7 +354,7 @@ impl Checker<'_> {
         Some(out)
     }
 
-    fn error_info(&mut self, e: &Obj<'_, '_>) -> Option<ErrorInfo> {
+    fn error_info<'a>(&mut self, e: &Obj<'_, 'a, '_>) -> Option<ErrorInfo<Str<'a>>> {
         self.reject_unknown(e, &["type", "message"]);
         let kind = self.name(e, "type", true);
         let message = self.string(e, "message", false, self.limits.max_text_chars);
@@ -355,7 +364,7 @@ impl Checker<'_> {
         })
     }
 
-    fn usage(&mut self, u: &Obj<'_, '_>) -> Usage {
+    fn usage(&mut self, u: &Obj<'_, '_, '_>) -> Usage {
         self.reject_unknown(
             u,
             &[
@@ -373,7 +382,7 @@ impl Checker<'_> {
         }
     }
 
-    fn timings(&mut self, t: &Obj<'_, '_>) -> Timings {
+    fn timings(&mut self, t: &Obj<'_, '_, '_>) -> Timings {
         self.reject_unknown(t, &["latency_ms", "time_to_first_chunk_ms", "queue_ms"]);
         Timings {
             latency_ms: self.non_negative(t, "latency_ms"),
@@ -382,7 +391,7 @@ impl Checker<'_> {
         }
     }
 
-    fn cost(&mut self, r: &Obj<'_, '_>) -> Option<NanoUsd> {
+    fn cost(&mut self, r: &Obj<'_, '_, '_>) -> Option<NanoUsd> {
         let value = r.map.get("cost_usd")?;
         let parsed = match value {
             Json::Number(n) => NanoUsd::parse_decimal(&n.to_string()),
@@ -397,7 +406,7 @@ impl Checker<'_> {
             .ok()
     }
 
-    fn feedback(&mut self, f: &Obj<'_, '_>) -> Option<Feedback> {
+    fn feedback<'a>(&mut self, f: &Obj<'_, 'a, '_>) -> Option<Feedback<Str<'a>>> {
         self.reject_unknown(f, &["score", "label", "comment"]);
         let score = match f.map.get("score") {
             None => {
@@ -424,7 +433,7 @@ impl Checker<'_> {
         })
     }
 
-    fn timestamp(&mut self, root: &Obj<'_, '_>) -> Option<Timestamp> {
+    fn timestamp(&mut self, root: &Obj<'_, '_, '_>) -> Option<Timestamp> {
         let value = self.field(root, "timestamp", true)?;
         let expected = "expected RFC 3339 string or integer epoch milliseconds";
         let parsed = match (value, value.as_whole_number()) {
@@ -439,7 +448,7 @@ impl Checker<'_> {
             .ok()
     }
 
-    fn attributes(&mut self, root: &Obj<'_, '_>) -> BTreeMap<String, String> {
+    fn attributes<'a>(&mut self, root: &Obj<'_, 'a, '_>) -> BTreeMap<Str<'a>, Str<'a>> {
         let mut out = BTreeMap::new();
         let Some(a) = self.object(root, "attributes", false) else {
             return out;
@@ -466,7 +475,7 @@ impl Checker<'_> {
                 );
             }
             if let Some(v) = self.string(&a, key, true, MAX_ATTRIBUTE_VALUE_CHARS) {
-                out.insert(key.to_owned(), v);
+                out.insert(key.clone(), v);
             }
         }
         out
@@ -474,7 +483,12 @@ impl Checker<'_> {
 
     // ----- typed field readers; each reports its own problem and returns None on failure -----
 
-    fn field<'a>(&mut self, obj: &Obj<'a, '_>, key: &str, required: bool) -> Option<&'a Json<'a>> {
+    fn field<'t, 'a>(
+        &mut self,
+        obj: &Obj<'t, 'a, '_>,
+        key: &str,
+        required: bool,
+    ) -> Option<&'t Json<'a>> {
         let value = obj.map.get(key);
         if value.is_none() && required {
             self.fail(obj.path_of(key), "missing required field");
@@ -482,13 +496,13 @@ impl Checker<'_> {
         value
     }
 
-    fn string(
+    fn string<'a>(
         &mut self,
-        obj: &Obj<'_, '_>,
+        obj: &Obj<'_, 'a, '_>,
         key: &str,
         required: bool,
         max_chars: usize,
-    ) -> Option<String> {
+    ) -> Option<Str<'a>> {
         let value = self.field(obj, key, required)?;
         let Json::String(s) = value else {
             self.fail(
@@ -510,17 +524,17 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(s.to_string())
+        Some(s.clone())
     }
 
     /// A non-empty string of bounded length.
-    fn bounded(
+    fn bounded<'a>(
         &mut self,
-        obj: &Obj<'_, '_>,
+        obj: &Obj<'_, 'a, '_>,
         key: &str,
         required: bool,
         max: usize,
-    ) -> Option<String> {
+    ) -> Option<Str<'a>> {
         let s = self.string(obj, key, required, max)?;
         if s.is_empty() {
             self.fail(
@@ -532,15 +546,15 @@ impl Checker<'_> {
         Some(s)
     }
 
-    fn id(&mut self, obj: &Obj<'_, '_>, key: &str, required: bool) -> Option<String> {
+    fn id<'a>(&mut self, obj: &Obj<'_, 'a, '_>, key: &str, required: bool) -> Option<Str<'a>> {
         self.bounded(obj, key, required, MAX_ID_CHARS)
     }
 
-    fn name(&mut self, obj: &Obj<'_, '_>, key: &str, required: bool) -> Option<String> {
+    fn name<'a>(&mut self, obj: &Obj<'_, 'a, '_>, key: &str, required: bool) -> Option<Str<'a>> {
         self.bounded(obj, key, required, MAX_NAME_CHARS)
     }
 
-    fn unsigned(&mut self, obj: &Obj<'_, '_>, key: &str) -> Option<u64> {
+    fn unsigned(&mut self, obj: &Obj<'_, '_, '_>, key: &str) -> Option<u64> {
         let value = self.field(obj, key, false)?;
         let n = value.as_whole_number().and_then(|n| u64::try_from(n).ok());
         if n.is_none() {
@@ -552,7 +566,7 @@ impl Checker<'_> {
         n
     }
 
-    fn non_negative(&mut self, obj: &Obj<'_, '_>, key: &str) -> Option<f64> {
+    fn non_negative(&mut self, obj: &Obj<'_, '_, '_>, key: &str) -> Option<f64> {
         let value = self.field(obj, key, false)?;
         match value.as_f64() {
             Some(x) if x >= 0.0 => Some(x),
@@ -566,12 +580,12 @@ impl Checker<'_> {
         }
     }
 
-    fn object<'a, 'p>(
+    fn object<'t, 'a, 'p>(
         &mut self,
-        obj: &'p Obj<'a, '_>,
+        obj: &'p Obj<'t, 'a, '_>,
         key: &'p str,
         required: bool,
-    ) -> Option<Obj<'a, 'p>> {
+    ) -> Option<Obj<'t, 'a, 'p>> {
         let value = self.field(obj, key, required)?;
         let Json::Object(map) = value else {
             self.fail(
@@ -587,13 +601,13 @@ impl Checker<'_> {
     }
 
     /// An optional array, empty when absent; one over `max` entries is reported and still read.
-    fn array<'a>(
+    fn array<'t, 'a>(
         &mut self,
-        obj: &Obj<'a, '_>,
+        obj: &Obj<'t, 'a, '_>,
         key: &str,
         max: usize,
         noun: &str,
-    ) -> Option<&'a [Json<'a>]> {
+    ) -> Option<&'t [Json<'a>]> {
         let Some(value) = self.field(obj, key, false) else {
             return Some(&[]);
         };
@@ -613,11 +627,14 @@ impl Checker<'_> {
         Some(items)
     }
 
-    fn reject_unknown(&mut self, obj: &Obj<'_, '_>, known: &[&str]) {
+    fn reject_unknown(&mut self, obj: &Obj<'_, '_, '_>, known: &[&str]) {
         if obj.map.keys_within(known) {
             return;
         }
-        for key in obj.map.keys().into_iter().filter(|k| !known.contains(k)) {
+        for key in obj.map.keys() {
+            if known.contains(&key.as_ref()) {
+                continue;
+            }
             self.fail(obj.path_of(key), "unknown field");
         }
     }

@@ -33,13 +33,6 @@ impl<'a> Json<'a> {
         serde_json::from_str(text)
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Self::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Self::Number(n) => n.as_f64(),
@@ -106,8 +99,8 @@ impl<'a> Object<'a> {
     }
 
     /// Every key once, sorted.
-    pub fn keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_ref()).collect();
+    pub fn keys(&self) -> Vec<&Cow<'a, str>> {
+        let mut keys: Vec<&Cow<'a, str>> = self.0.iter().map(|(k, _)| k).collect();
         keys.sort_unstable();
         keys.dedup();
         keys
@@ -204,7 +197,7 @@ mod tests {
         let Json::Object(o) = Json::parse(text).unwrap() else {
             panic!("object")
         };
-        assert_eq!(o.keys(), ["a", "b", "c"]);
+        assert_eq!(o.keys(), [&Cow::Borrowed("a"), &"b".into(), &"c".into()]);
         assert_eq!(o.get("b").and_then(Json::as_f64), Some(2.0));
         let value: Value = serde_json::from_str(text).unwrap();
         assert_eq!(Value::Object(o.to_map()), value);
@@ -224,7 +217,7 @@ mod tests {
         assert!(matches!(o.get("escaped"), Some(Json::String(Cow::Owned(s))) if s == "a\"b"));
         assert_eq!(
             o.keys(),
-            ["escaped", "key", "plain"],
+            [&Cow::Borrowed("escaped"), &"key".into(), &"plain".into()],
             "escaped keys are unescaped"
         );
     }

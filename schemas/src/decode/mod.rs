@@ -1,4 +1,4 @@
-//! Bytes to a validated [`Event`], or a [`Rejection`] listing every problem with its field path.
+//! Bytes to a validated event, or a [`Rejection`] listing every problem with its field path.
 //!
 //! The rules here and `inference-event.v1.schema.json` describe the same language; a test runs both
 //! over the fixture corpus and requires them to agree.
@@ -11,7 +11,7 @@ use checker::{Checker, Obj};
 use json::Json;
 use path::Path;
 
-use crate::{SCHEMA_MAJOR, event::Event, problem::Rejection};
+use crate::{SCHEMA_MAJOR, event::Event, problem::Rejection, view::EventView};
 
 /// Size limits. The defaults are the ones the JSON Schema states.
 #[derive(Debug, Clone)]
@@ -34,8 +34,14 @@ impl Default for Limits {
     }
 }
 
-/// Validates one event. Never panics, whatever the bytes.
+/// Validates one event into an owned [`Event`]. Never panics, whatever the bytes.
 pub fn decode_event(bytes: &[u8], limits: &Limits) -> Result<Event, Rejection> {
+    decode_view(bytes, limits).map(EventView::into_owned)
+}
+
+/// Validates one event into a view that borrows its plain strings from `bytes`. Never panics,
+/// whatever the bytes.
+pub fn decode_view<'a>(bytes: &'a [u8], limits: &Limits) -> Result<EventView<'a>, Rejection> {
     if bytes.len() > limits.max_event_bytes {
         return Err(Rejection::single(
             "$",
