@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks docker-compose.yml without Docker: the file is valid (`docker-compose config -q`), every
-# `sightline` subcommand it runs exists in src/cli.rs and takes every flag passed to it there, and
+# `sightline` subcommand it runs exists in src/cli.rs and takes every flag passed to it (its Args
+# struct may live in any crate of the workspace), and
 # every port a Sightline service publishes is the port of the --listen it passes.
 # Exits 1 with one line per problem.
 #
@@ -32,15 +33,17 @@ trap 'rm -f "$resolved"' EXIT
 "$venv/bin/docker-compose" -f "$compose" config > "$resolved"
 
 "$venv/bin/python" - "$resolved" src/cli.rs <<'PY'
-import re, sys, yaml
+import glob, re, sys, yaml
 
 resolved, cli_path = sys.argv[1:]
 cli = open(cli_path).read()
+# Each component keeps its flags beside it, so the Args structs come from every crate's sources.
+sources = "".join(open(p).read() for p in sorted(glob.glob("src/**/*.rs", recursive=True) + glob.glob("*/src/**/*.rs", recursive=True)))
 # Subcommand names, from `impl Command { fn name() }`; each one's flags, from the fields of its
 # Args struct (and the structs it flattens) that clap derives them from, plus the global ones.
 subcommands = {n: v for v, n in re.findall(r'Self::(\w+)(?:\(_\))? => "([\w-]+)"', cli)}
 variant_args = dict(re.findall(r'^\s*(\w+)\((\w+)\),', re.search(r'pub enum Command \{(.*?)\n\}', cli, re.S).group(1), re.M))
-structs = dict(re.findall(r'pub struct (\w+) \{(.*?)\n\}', cli, re.S))
+structs = dict(re.findall(r'pub struct (\w+) \{(.*?)\n\}', sources, re.S))
 
 def fields(struct):
     body = structs.get(struct, "")
@@ -63,7 +66,7 @@ for name, svc in sorted(yaml.safe_load(open(resolved))["services"].items()):
     for i, arg in enumerate(cmd):
         flag, _, value = arg.partition("=")
         if sub in subcommands and flag.startswith("--") and flag[2:].replace("-", "_") not in known:
-            problems.append(f"{name}: `sightline {sub}` has no flag {flag} in src/cli.rs")
+            problems.append(f"{name}: `sightline {sub}` has no flag {flag}")
         if flag == "--listen":
             listen = value or (cmd[i + 1] if i + 1 < len(cmd) else "")
     for port in svc.get("ports", []):

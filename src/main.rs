@@ -1,28 +1,19 @@
 //! The `sightline` command: one binary for every role in the pipeline.
 
 mod api;
-mod bench;
 mod cli;
 mod config;
-mod demo;
-mod drift;
-mod eval;
-mod host;
 mod infer;
-mod kafka_admin;
-mod monitor;
 mod pipeline;
-mod produce;
-mod signals;
 mod sql;
-mod validate;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use sightline_monitor::MonitorArgs;
 
 use crate::{
-    cli::{BaselineCommand, Cli, Command, DriftCommand, MonitorArgs},
+    cli::{BaselineCommand, Cli, Command, DriftCommand},
     config::Config,
 };
 
@@ -50,37 +41,40 @@ fn main() -> ExitCode {
 /// anything connects.
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Validate(args) => return validate::run(args),
-        Command::Demo(args) => return demo::run(args),
-        Command::Drift(DriftCommand::Compare(args)) => return drift::compare(args),
+        Command::Validate(args) => return sightline_offline::validate::run(args),
+        Command::Demo(args) => return sightline_demo::run(args),
+        Command::Drift(DriftCommand::Compare(args)) => {
+            return sightline_offline::compare::run(args);
+        }
         Command::Monitor(MonitorArgs {
             check_rules: Some(file),
             ..
-        }) => return Ok(monitor::alerting::check_rules(file)),
+        }) => return Ok(sightline_monitor::check_rules(file)),
         _ => {}
     }
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Produce(args) => produce::run(args, &config),
+        Command::Produce(args) => sightline_traffic::run(args, &config.kafka),
         Command::Pipeline(args) => {
             args.apply(&mut config);
             config.validate()?;
             pipeline::run(&config)
         }
         Command::Migrate(args) => {
-            args.apply(&mut config);
+            args.apply(&mut config.storage, &mut config.clickhouse);
             config.validate()?;
             sql::migrate(&config)
         }
         Command::Sql(args) => {
-            args.store.apply(&mut config);
+            args.store
+                .apply(&mut config.storage, &mut config.clickhouse);
             config.validate()?;
             sql::run(&config, &args.sql, args.format)
         }
-        Command::Bench(which) => bench::run(which, &config),
+        Command::Bench(which) => sightline_bench::run(which, config.bench()),
         Command::Eval(args) => {
             config.validate()?;
-            eval::run(&args, &config)
+            sightline_offline::eval::run(&args, &config.evaluators)
         }
         Command::Api(args) => {
             args.apply(&mut config);
@@ -93,14 +87,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             infer::run(&config)
         }
         Command::Monitor(args) => {
-            args.apply(&mut config);
+            args.store
+                .apply(&mut config.storage, &mut config.clickhouse);
+            args.source.apply(&mut config.kafka);
+            args.apply(&mut config.drift, &mut config.alerts);
             config.validate()?;
-            monitor::run(&args, &config)
+            sightline_monitor::run(&args, config.monitor())
         }
         Command::Drift(DriftCommand::Baseline(BaselineCommand::Create(args))) => {
-            args.store.apply(&mut config);
+            args.store
+                .apply(&mut config.storage, &mut config.clickhouse);
             config.validate()?;
-            monitor::baseline::create(&args, &config)
+            sightline_monitor::baseline::create(&args, config.monitor())
         }
         other => unreachable!("{} is answered before settings load", other.name()),
     }

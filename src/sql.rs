@@ -2,21 +2,16 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use sightline_storage::{
-    clickhouse::{Clickhouse, migrate as apply_migrations, query_text},
+    clickhouse::{migrate as apply_migrations, query_text},
     embedded::ParquetStore,
     render::{Format, render},
 };
 
-use crate::{cli::SqlFormat, config::Config};
+use clap::Args;
+use sightline_service::StoreArgs;
 
-pub async fn connect(config: &Config) -> anyhow::Result<Clickhouse> {
-    let url = config.clickhouse.url.as_deref().context(
-        "no store given: pass --clickhouse URL (or set clickhouse.url in the config, or SIGHTLINE__CLICKHOUSE__URL), or --embedded",
-    )?;
-    Ok(Clickhouse::connect(url, &config.clickhouse.database).await?)
-}
+use crate::config::Config;
 
 pub fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
     if config.storage.embedded {
@@ -24,8 +19,8 @@ pub fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
         eprintln!("embedded store ready in {}", store.dir().display());
         return Ok(ExitCode::SUCCESS);
     }
-    runtime()?.block_on(async {
-        let ch = connect(config).await?;
+    sightline_service::runtime()?.block_on(async {
+        let ch = sightline_service::connect(&config.clickhouse).await?;
         let database = &config.clickhouse.database;
         let applied = apply_migrations(&ch).await?;
         if applied.is_empty() {
@@ -50,7 +45,7 @@ pub fn run(config: &Config, sql: &str, format: SqlFormat) -> anyhow::Result<Exit
             SqlFormat::Json => Format::Json,
             SqlFormat::Csv => Format::Csv,
         };
-        return runtime()?.block_on(async {
+        return sightline_service::runtime()?.block_on(async {
             let batches = ParquetStore::open(&config.storage.data_dir)?
                 .query(sql)
                 .await?;
@@ -63,17 +58,28 @@ pub fn run(config: &Config, sql: &str, format: SqlFormat) -> anyhow::Result<Exit
         SqlFormat::Json => "JSONEachRow",
         SqlFormat::Csv => "CSVWithNames",
     };
-    runtime()?.block_on(async {
-        let ch = connect(config).await?;
+    sightline_service::runtime()?.block_on(async {
+        let ch = sightline_service::connect(&config.clickhouse).await?;
         let text = query_text(&ch, sql, format, true).await?;
         print!("{text}");
         Ok(ExitCode::SUCCESS)
     })
 }
 
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
+    pub format: SqlFormat,
+    /// The query.
+    pub sql: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SqlFormat {
+    Table,
+    Json,
+    Csv,
 }
