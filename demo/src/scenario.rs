@@ -321,7 +321,11 @@ impl Scenario {
             .send()
             .await?;
         let status = response.status();
-        anyhow::ensure!(status.is_success(), "{path}: {status}");
+        anyhow::ensure!(
+            status.is_success(),
+            "{path}: {status} {}",
+            response.text().await.unwrap_or_default()
+        );
         Ok(response.json().await?)
     }
 

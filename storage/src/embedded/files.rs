@@ -1,9 +1,8 @@
 //! A table's Parquet files: each batch is written as a new file that appears whole, and small
 //! files are merged into larger ones so that queries do not open thousands of them.
 //!
-//! A merged file is renamed into place before its inputs are removed. For that instant a raw-table
-//! query may see rows twice; the deduplicating views never do. A query that listed an input just
-//! before its removal fails and can be run again.
+//! A merged file is written under a hidden name and swapped in for its inputs under the store's
+//! [`SwapLock`], so a query sees either the inputs or the merged file, never both or neither.
 
 use std::{
     fs,
@@ -17,7 +16,7 @@ use parquet::{
     file::properties::WriterProperties,
 };
 
-use super::EmbeddedError;
+use super::{EmbeddedError, swap_lock::SwapLock};
 
 /// When and what to compact: after `every` writes to a table, merge its files smaller than
 /// `small_bytes`, if there are at least `min_files` of them, at most `max_files` at a time.
@@ -54,6 +53,7 @@ pub fn compact(
     seq: u64,
     policy: Compaction,
     schema: &SchemaRef,
+    lock: &SwapLock,
 ) -> Result<usize, EmbeddedError> {
     let mut small: Vec<(PathBuf, u64)> = parts(dir)?
         .into_iter()
@@ -77,11 +77,15 @@ pub fn compact(
             Err(e) => Box::new(std::iter::once(Err(e))),
         }
     });
-    write_batches(
-        &dir.join(file_name(seq, "-merged")),
-        schema.clone(),
-        batches,
-    )?;
+    let merged = dir.join(file_name(seq, "-merged"));
+    let hidden = write_hidden(&merged, schema.clone(), batches)?;
+    let _swapping = lock.exclusive()?;
+    // Another process compacting the same table took these inputs first; its file has the rows.
+    if !inputs.iter().all(|input| input.exists()) {
+        fs::remove_file(&hidden).map_err(io(&hidden))?;
+        return Ok(0);
+    }
+    fs::rename(&hidden, &merged).map_err(io(&hidden))?;
     // The merged file and its name must be on disk before the inputs go.
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
@@ -139,6 +143,16 @@ fn write_batches(
     schema: SchemaRef,
     batches: impl Iterator<Item = Result<RecordBatch, EmbeddedError>>,
 ) -> Result<(), EmbeddedError> {
+    let hidden = write_hidden(path, schema, batches)?;
+    fs::rename(&hidden, path).map_err(io(&hidden))
+}
+
+/// Writes the file `path` will be, complete and on disk, under a name queries do not list.
+fn write_hidden(
+    path: &Path,
+    schema: SchemaRef,
+    batches: impl Iterator<Item = Result<RecordBatch, EmbeddedError>>,
+) -> Result<PathBuf, EmbeddedError> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
     let file = fs::File::create(&tmp).map_err(io(&tmp))?;
@@ -151,7 +165,7 @@ fn write_batches(
     }
     // Writes the footer and hands the file back, to reach the disk before it is renamed.
     writer.into_inner()?.sync_all().map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(&tmp))
+    Ok(tmp)
 }
 
 fn open(path: &Path) -> Result<fs::File, EmbeddedError> {
@@ -221,12 +235,13 @@ mod tests {
             ..Compaction::default()
         };
         let schema = batch(0, 0).schema();
-        assert_eq!(compact(&dir, 100, policy, &schema).unwrap(), 12);
+        let lock = SwapLock::new(&dir);
+        assert_eq!(compact(&dir, 100, policy, &schema, &lock).unwrap(), 12);
         assert_eq!(parts(&dir).unwrap().len(), 20 - 12 + 1);
-        assert_eq!(compact(&dir, 101, policy, &schema).unwrap(), 9);
+        assert_eq!(compact(&dir, 101, policy, &schema, &lock).unwrap(), 9);
         assert_eq!(parts(&dir).unwrap().len(), 1);
         assert_eq!(
-            compact(&dir, 102, policy, &schema).unwrap(),
+            compact(&dir, 102, policy, &schema, &lock).unwrap(),
             0,
             "too few to merge"
         );

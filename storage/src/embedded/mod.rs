@@ -6,6 +6,7 @@
 
 mod files;
 mod read;
+mod swap_lock;
 
 pub use read::MAX_RESULT_ROWS;
 
@@ -54,6 +55,7 @@ pub struct ParquetStore {
     /// Files written since each table was last compacted.
     written: HashMap<Table, usize>,
     compaction: files::Compaction,
+    swap_lock: swap_lock::SwapLock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,7 @@ impl ParquetStore {
             fs::create_dir_all(&path).map_err(|source| EmbeddedError::Io { path, source })?;
         }
         Ok(Self {
+            swap_lock: swap_lock::SwapLock::new(&dir),
             dir,
             sequence: 0,
             written: HashMap::new(),
@@ -121,12 +124,10 @@ impl ParquetStore {
         Ok(ctx)
     }
 
-    /// Runs a read-only query, once more if compaction removed a file it had listed.
+    /// Runs a read-only query.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, EmbeddedError> {
-        match self.read_only(sql).await?.collect().await {
-            Err(e) if read::vanished(&e) => Ok(self.read_only(sql).await?.collect().await?),
-            other => Ok(other?),
-        }
+        let _reading = self.swap_lock.shared_async().await?;
+        Ok(self.read_only(sql).await?.collect().await?)
     }
 
     /// Plans `sql` over the registered tables only. DataFusion itself refuses DDL, DML and
@@ -149,19 +150,19 @@ impl Sink for ParquetStore {
             let seq = self.sequence;
             let written = self.written.entry(table).or_default();
             *written += 1;
-            let compact =
-                (*written >= self.compaction.every).then(|| (self.compaction, layout(table).0));
+            let compact = (*written >= self.compaction.every)
+                .then(|| (self.compaction, layout(table).0, self.swap_lock.clone()));
             if compact.is_some() {
                 *written = 0;
             }
             // File I/O and Parquet encoding block; keep them off the async workers. Compaction
-            // runs in the same call, so a store busy compacting slows the pipeline rather than
-            // letting files pile up.
+            // runs in the same call, so a store busy compacting, or waiting for the queries
+            // running to end before its swap, slows the pipeline rather than letting files pile up.
             let stored = tokio::task::spawn_blocking(move || {
                 files::write(&dir, seq, &rows)?;
                 match compact {
-                    Some((policy, schema)) => {
-                        files::compact(&dir, seq, policy, &schema).map(|_| ())
+                    Some((policy, schema, lock)) => {
+                        files::compact(&dir, seq, policy, &schema, &lock).map(|_| ())
                     }
                     None => Ok(()),
                 }
