@@ -172,7 +172,7 @@ fn open(path: &Path) -> Result<fs::File, EmbeddedError> {
     fs::File::open(path).map_err(io(path))
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError {
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError {
     let path = path.to_owned();
     move |source| EmbeddedError::Io { path, source }
 }

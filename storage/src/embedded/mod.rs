@@ -96,8 +96,9 @@ impl ParquetStore {
         &self.dir
     }
 
-    /// A DataFusion session over the store's tables, with the deduplicating views.
-    pub async fn session(&self) -> Result<SessionContext, EmbeddedError> {
+    /// A DataFusion session over the store's tables, with the deduplicating views. Private: only
+    /// a query holding the swap lock may plan over it.
+    async fn session(&self) -> Result<SessionContext, EmbeddedError> {
         // Queries past this much memory fail rather than take the machine, as on the ClickHouse
         // reader's profile.
         let runtime = RuntimeEnvBuilder::new()

@@ -10,7 +10,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use super::EmbeddedError;
+use super::{EmbeddedError, files};
 
 #[derive(Debug, Clone)]
 pub struct SwapLock(PathBuf);
@@ -52,7 +52,6 @@ impl SwapLock {
     }
 
     fn io(&self) -> impl FnOnce(std::io::Error) -> EmbeddedError {
-        let path = self.0.clone();
-        move |source| EmbeddedError::Io { path, source }
+        files::io(&self.0)
     }
 }
