@@ -25,6 +25,7 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub inference: InferenceConfig,
     pub api: ApiConfig,
+    pub otlp: sightline_ingest::otlp::OtlpConfig,
 }
 
 impl Config {

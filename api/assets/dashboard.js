@@ -270,6 +270,9 @@ async function enterDashboard(key) {
   if (state.key !== key) return; // the key was rejected meanwhile
   setAutoRefresh($('#auto-refresh').checked);
   await refresh();
+  // ?trace= names an exchange (request id) or a whole trace (trace id) to open: a link to share.
+  const linked = new URL(window.location.href).searchParams.get('trace');
+  if (linked) openTrace(linked);
 }
 
 function onKeySubmit(event) {
@@ -1047,18 +1050,69 @@ function closeTrace() {
 }
 
 function traceDetails(body) {
-  const exchange = body.exchange || {};
+  if (!body.exchange) return body.trace ? [waterfall(body.trace, null)] : [];
+  const exchange = body.exchange;
   const fields = Object.entries(exchange).filter(([name]) => !LONG_FIELDS.includes(name));
   return [
     el('dl', { class: 'fields' }, fields.map(([name, value]) => [el('dt', {}, name), el('dd', {}, fmtField(value))])),
     longText('Prompt', exchange.prompt),
     longText('Output', exchange.output),
     longText('Attributes', prettyJson(exchange.attributes)),
+    body.trace ? waterfall(body.trace, exchange.request_id) : null,
     el('h3', {}, 'Evaluations'),
     evaluationsTable(body.evaluations || []),
     el('h3', {}, 'Feedback'),
     feedbackList(body.feedback || []),
   ];
+}
+
+/** The trace's LLM calls as a waterfall: one row per call, indented by depth, its bar placed by
+ * its start and sized by its latency on the trace's time span. A row opens that call. */
+function waterfall(trace, current) {
+  const spanMs = Math.max(trace.duration_ms || 0, 1);
+  const totals = trace.totals || {};
+  const rows = (trace.exchanges || []).map((x) => {
+    const bar = el('span', { class: `wf-bar ${STATUS_TONE[x.status] || 'neutral'}` });
+    // Set through the CSSOM: the page's policy refuses inline style attributes.
+    bar.style.left = `${(100 * (x.offset_ms || 0)) / spanMs}%`;
+    bar.style.width = `${Math.max((100 * (x.latency_ms || 0)) / spanMs, 0.5)}%`;
+    const label = el('span', { class: 'wf-name' }, x.name || x.operation || x.request_id);
+    label.style.paddingLeft = `${x.depth * 14}px`;
+    const open = () => openTrace(x.request_id);
+    return el(
+      'li',
+      {
+        class: x.request_id === current ? 'wf-row current' : 'wf-row',
+        tabindex: 0,
+        role: 'button',
+        'data-request-id': x.request_id,
+        onclick: open,
+        onkeydown: (event) => {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault();
+            open();
+          }
+        },
+      },
+      label,
+      el('span', { class: 'wf-model' }, x.model || '—'),
+      el('span', { class: 'wf-track' }, bar),
+      el('span', { class: 'wf-num' }, fmtMs(x.latency_ms)),
+      el('span', { class: 'wf-num' }, `${fmtInt(x.input_tokens)} / ${fmtInt(x.output_tokens)}`),
+      el('span', { class: 'wf-num' }, fmtUsd(x.cost_usd)),
+      el('span', { class: 'wf-num' }, isNum(x.offensive_language) ? x.offensive_language.toFixed(2) : '—'),
+    );
+  });
+  const summary = `${fmtInt(totals.exchanges)} LLM calls · ${fmtMs(trace.duration_ms)} · ` +
+    `${fmtInt(totals.input_tokens)} / ${fmtInt(totals.output_tokens)} tokens · ${fmtUsd(totals.cost_usd)}` +
+    (trace.truncated ? ' · first calls only' : '');
+  return el(
+    'section',
+    { class: 'waterfall', 'data-trace-id': trace.trace_id },
+    el('h3', {}, `Trace ${trace.trace_id}`),
+    el('p', { class: 'muted' }, summary),
+    el('ul', { class: 'wf-rows' }, rows),
+  );
 }
 
 function fmtField(value) {

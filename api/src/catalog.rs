@@ -156,6 +156,14 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::POST,
+        path: "/v1/traces",
+        access: Access::Key(Scope::Ingest),
+        summary: "OTLP/HTTP trace export (protobuf or OTLP/JSON, gzip allowed); LLM-call spans become completion events",
+        params: &[],
+        body: Some("an ExportTraceServiceRequest, as application/x-protobuf or application/json"),
+    },
+    Route {
+        method: Method::POST,
         path: "/v1/sql",
         access: Access::Key(Scope::Read),
         summary: "run read-only SQL",
@@ -183,10 +191,10 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::GET,
-        path: "/v1/traces/{request_id}",
+        path: "/v1/traces/{id}",
         access: READ,
-        summary: "one exchange with its evaluations and feedback",
-        params: &[p("request_id", "the request's id")],
+        summary: "by request id, one exchange with its evaluations, feedback and trace; by trace id, the trace's exchanges as a tree",
+        params: &[p("id", "a request id, or a trace id")],
         body: None,
     },
     Route {

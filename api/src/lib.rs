@@ -21,7 +21,10 @@ use axum::{
     routing::{delete, get, post},
 };
 use sightline_drift::baseline::Baseline;
-use sightline_ingest::http::{IngestTarget, events_route};
+use sightline_ingest::{
+    http::{IngestTarget, events_route},
+    otlp::{OtlpConfig, OtlpCounters, route::traces_route},
+};
 use sightline_schemas::{Limits, Store};
 
 pub use catalog::Part;
@@ -54,6 +57,9 @@ pub struct App<S> {
     pub open: Vec<Part>,
     pub ingest: IngestTarget,
     pub limits: Limits,
+    /// How `POST /v1/traces` maps spans.
+    pub otlp: OtlpConfig,
+    pub otlp_counters: Arc<OtlpCounters>,
     /// The monitor's rule file, edited through `/v1/alert-rules`.
     pub rules_file: Option<PathBuf>,
     pub baselines_dir: PathBuf,
@@ -75,7 +81,15 @@ impl<S> std::fmt::Debug for App<S> {
 }
 
 pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
-    let ingest = events_route(app.ingest.clone(), app.limits.clone(), app.max_body_bytes);
+    let ingest = events_route(app.ingest.clone(), app.limits.clone(), app.max_body_bytes).merge(
+        traces_route(
+            app.ingest.clone(),
+            app.limits.clone(),
+            app.otlp.clone(),
+            app.otlp_counters.clone(),
+            app.max_body_bytes,
+        ),
+    );
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(routes::health::ready::<S>))
@@ -89,7 +103,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/metrics", get(routes::health::metrics::<S>))
         .route("/v1/sql", post(routes::sql::run::<S>))
         .route("/v1/traces", get(routes::traces::list::<S>))
-        .route("/v1/traces/{request_id}", get(routes::traces::one::<S>))
+        .route("/v1/traces/{id}", get(routes::traces::one::<S>))
         .route("/v1/metrics/summary", get(routes::metrics::summary::<S>))
         .route(
             "/v1/metrics/timeseries",

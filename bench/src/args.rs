@@ -19,6 +19,28 @@ pub enum BenchCommand {
     /// The inference node under load, with calls of 1 to 128 texts and events off and on, against
     /// ONNX Runtime called straight from Python on the same model.
     Infer(BenchInferArgs),
+    /// HTTP ingest on one core: the same exchanges posted as OTLP spans to `/v1/traces` and as
+    /// Sightline events to `/v1/events`, each to a fresh embedded pipeline pinned to one CPU.
+    Otlp(BenchOtlpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchOtlpArgs {
+    /// Exchanges sent each way.
+    #[arg(long, default_value_t = 200_000)]
+    pub exchanges: usize,
+    /// Exchanges (spans or events) per request.
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// The CPU the pipeline is pinned to; the bench's own client runs on the others.
+    #[arg(long, default_value_t = 0)]
+    pub cpu: usize,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod events;
 mod freshness;
 mod infer;
 mod ingest;
+mod otlp;
 mod toxicity;
 mod worker;
 
@@ -17,7 +18,9 @@ use std::{path::Path, process::ExitCode};
 use sightline_evaluators::toxicity::ToxicityConfig;
 use sightline_service::{ClickhouseConfig, KafkaConfig};
 
-pub use args::{BenchCommand, BenchDriftArgs, BenchInferArgs, BenchIngestArgs, BenchToxicityArgs};
+pub use args::{
+    BenchCommand, BenchDriftArgs, BenchInferArgs, BenchIngestArgs, BenchOtlpArgs, BenchToxicityArgs,
+};
 
 /// What the benchmarks take from the settings, as defaults for their own flags.
 #[derive(Debug, Clone, Copy)]
@@ -34,5 +37,6 @@ pub fn run(which: BenchCommand, config: Settings<'_>) -> anyhow::Result<ExitCode
         BenchCommand::Toxicity(args) => toxicity::run(&args, config),
         BenchCommand::Drift(args) => drift::run(&args),
         BenchCommand::Infer(args) => infer::run(&args, config),
+        BenchCommand::Otlp(args) => otlp::run(&args),
     }
 }

@@ -25,35 +25,62 @@ pub struct WorkerTarget<'a> {
 
 impl Worker {
     pub fn start(target: &WorkerTarget<'_>, log: &PathBuf) -> anyhow::Result<Self> {
+        let args = [
+            "--brokers",
+            target.brokers,
+            "--topic",
+            target.topic,
+            "--group",
+            &format!("{}-group", target.topic),
+            "--clickhouse",
+            target.clickhouse,
+            "--database",
+            target.database,
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()?),
+        ];
+        Self::spawn(&args, target.evaluators, log, None)
+    }
+
+    /// An embedded pipeline on `data_dir`, with HTTP ingest on `listen`, pinned to `cpu`.
+    pub fn start_embedded(
+        data_dir: &Path,
+        listen: &str,
+        evaluators: &str,
+        log: &Path,
+        cpu: usize,
+    ) -> anyhow::Result<Self> {
+        let data_dir = data_dir.display().to_string();
+        let args = ["--embedded", "--data-dir", &data_dir, "--listen", listen];
+        Self::spawn(&args, evaluators, log, Some(cpu))
+    }
+
+    fn spawn(
+        args: &[&str],
+        evaluators: &str,
+        log: &Path,
+        cpu: Option<usize>,
+    ) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("finding the sightline binary")?;
         let log_file = std::fs::File::create(log)
             .with_context(|| format!("creating the worker log {}", log.display()))?;
-        let listen = format!("127.0.0.1:{}", free_port()?);
-        let child = Command::new(exe)
-            .args([
-                "pipeline",
-                "--brokers",
-                target.brokers,
-                "--topic",
-                target.topic,
-            ])
-            .args(["--group", &format!("{}-group", target.topic)])
-            .args([
-                "--clickhouse",
-                target.clickhouse,
-                "--database",
-                target.database,
-            ])
-            .args(["--listen", &listen])
+        let mut command = match cpu {
+            Some(cpu) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", &cpu.to_string()]).arg(exe);
+                taskset
+            }
+            None => Command::new(exe),
+        };
+        let child = command
+            .arg("pipeline")
+            .args(args)
             .env("SIGHTLINE_LOG", "warn")
-            .env(
-                "SIGHTLINE__EVALUATORS__ENABLED",
-                evaluator_list(target.evaluators),
-            )
+            .env("SIGHTLINE__EVALUATORS__ENABLED", evaluator_list(evaluators))
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
-            .context("starting the pipeline worker")?;
+            .context("starting the pipeline worker (taskset, from util-linux, pins it to a CPU)")?;
         Ok(Self { child })
     }
 

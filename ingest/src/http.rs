@@ -17,7 +17,11 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{Value, json, value::RawValue};
 use sightline_schemas::{Limits, Rejection, decode_event};
 
-use crate::{channel::EventSender, metrics::PipelineMetrics};
+use crate::{
+    channel::EventSender,
+    metrics::PipelineMetrics,
+    otlp::{OtlpConfig, OtlpCounters, route::traces_route},
+};
 
 /// Where accepted events go.
 #[derive(Clone)]
@@ -44,15 +48,29 @@ struct Ingest {
     limits: Limits,
 }
 
-/// `POST /v1/events` and `GET /metrics`, with request bodies capped at `max_body_bytes`.
+/// `POST /v1/events`, `POST /v1/traces` (OTLP) and `GET /metrics`, with request bodies capped at
+/// `max_body_bytes`.
 pub fn router(
     target: IngestTarget,
     limits: Limits,
+    otlp: OtlpConfig,
     metrics: Arc<PipelineMetrics>,
     max_body_bytes: usize,
 ) -> Router {
+    let spans = Arc::new(OtlpCounters::default());
+    let traces = traces_route(
+        target.clone(),
+        limits.clone(),
+        otlp,
+        spans.clone(),
+        max_body_bytes,
+    );
     events_route(target, limits, max_body_bytes)
-        .route("/metrics", get(move || async move { metrics.render() }))
+        .merge(traces)
+        .route(
+            "/metrics",
+            get(move || async move { metrics.render() + &spans.render() }),
+        )
 }
 
 /// `POST /v1/events` alone, for a server that adds its own routes.

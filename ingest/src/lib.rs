@@ -8,18 +8,21 @@
 pub mod batcher;
 pub mod channel;
 pub mod dlq;
+mod format;
 mod held;
 pub mod http;
 pub mod join;
 pub mod kafka;
 pub mod metrics;
 pub mod offsets;
+pub mod otlp;
 pub mod process;
 mod score;
 mod sink_loop;
 
 pub use batcher::BatchConfig;
 pub use channel::{EventSender, channel, run_channel};
+pub use format::MessageFormat;
 pub use join::JoinConfig;
 pub use kafka::{KafkaSourceConfig, run_kafka};
 pub use metrics::PipelineMetrics;
@@ -28,6 +31,10 @@ pub use metrics::PipelineMetrics;
 /// score each batch.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessConfig {
+    /// What the source's messages are; the in-process channel always carries Sightline events.
+    pub format: MessageFormat,
+    /// How OTLP spans map, for the OTLP formats.
+    pub otlp: otlp::OtlpConfig,
     pub limits: sightline_schemas::Limits,
     pub join: JoinConfig,
     pub batch: BatchConfig,

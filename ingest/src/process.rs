@@ -6,11 +6,12 @@ use std::{sync::Arc, time::Instant};
 use sightline_schemas::{DeadLetter, Limits, Rejection, Timestamp, decode_view};
 
 use crate::{
-    ProcessConfig,
+    MessageFormat, ProcessConfig,
     batcher::Batcher,
     join::{Joined, Joiner},
     metrics::PipelineMetrics,
     offsets::Position,
+    otlp::{OtlpConfig, map_export},
 };
 
 /// One message as a source delivers it.
@@ -24,6 +25,8 @@ pub struct Incoming<'a> {
 #[derive(Debug)]
 pub struct Processor {
     source: String,
+    format: MessageFormat,
+    otlp: OtlpConfig,
     limits: Limits,
     pub joiner: Joiner,
     pub batcher: Batcher,
@@ -39,6 +42,8 @@ impl Processor {
     ) -> Self {
         Self {
             source: source.into(),
+            format: config.format,
+            otlp: config.otlp,
             limits: config.limits,
             joiner: Joiner::new(config.join),
             batcher: Batcher::new(config.batch),
@@ -48,6 +53,46 @@ impl Processor {
     }
 
     pub fn accept(&mut self, message: Incoming<'_>, now: Instant) {
+        match self.format.otlp() {
+            None => self.accept_event(message, now),
+            Some(encoding) => self.accept_export(message, encoding, now),
+        }
+    }
+
+    /// An OTLP export: each LLM-call span's event goes on as if it were a message of its own at
+    /// the export's position. The batcher closes batches only between messages, so the export's
+    /// events are acknowledged together, and its offset is committed only once all are stored.
+    fn accept_export(
+        &mut self,
+        message: Incoming<'_>,
+        encoding: crate::otlp::Encoding,
+        now: Instant,
+    ) {
+        let request = match encoding.decode(message.payload) {
+            Ok(request) => request,
+            Err(reason) => {
+                self.metrics.events_in.inc();
+                let rejection = Rejection::single("$", format!("the message is {reason}"));
+                self.split().1.reject(message, &rejection);
+                return;
+            }
+        };
+        let mapped = map_export(&request, &self.otlp);
+        if mapped.events.is_empty() {
+            // Nothing to store, but the offset must still move past it.
+            self.batcher.add_ack(message.at);
+            return;
+        }
+        for span in &mapped.events {
+            let event = Incoming {
+                payload: &span.json,
+                ..message
+            };
+            self.accept_event(event, now);
+        }
+    }
+
+    fn accept_event(&mut self, message: Incoming<'_>, now: Instant) {
         self.metrics.events_in.inc();
         let decoded = decode_view(message.payload, &self.limits);
         let (joiner, mut outlet) = self.split();

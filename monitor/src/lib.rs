@@ -55,7 +55,7 @@ pub fn run(args: &MonitorArgs, config: Settings<'_>) -> anyhow::Result<ExitCode>
     sightline_service::runtime()?.block_on(async move {
         let mut store = Store::open(config).await?;
         if args.dry_run {
-            return alerting::dry_run(&config.alerts, &store).await;
+            return alerting::dry_run(config.alerts, &store).await;
         }
         let metrics = Arc::new(DriftMetrics::default());
         let alert_metrics = Arc::new(AlertMetrics::default());
@@ -73,7 +73,7 @@ pub fn run(args: &MonitorArgs, config: Settings<'_>) -> anyhow::Result<ExitCode>
             }
             return Ok(ExitCode::SUCCESS);
         }
-        let mut alerting = Alerting::new(&config.alerts, alert_metrics.clone())?;
+        let mut alerting = Alerting::new(config.alerts, alert_metrics.clone())?;
         // Only the monitor that evaluates rules needs to be the only one.
         let lease = match alerting {
             Some(_) => Lease::acquire(config).await?,

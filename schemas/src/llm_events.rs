@@ -44,6 +44,7 @@ static BASE: LazyLock<SchemaRef> = LazyLock::new(|| {
         s("request_id", false),
         s("trace_id", true),
         s("span_id", true),
+        s("parent_span_id", true),
         s("session_id", true),
         s("user_id", true),
         s("service", false),
@@ -120,6 +121,7 @@ pub struct LlmEventsBuilder {
     request_id: StringBuilder,
     trace_id: StringBuilder,
     span_id: StringBuilder,
+    parent_span_id: StringBuilder,
     session_id: StringBuilder,
     user_id: StringBuilder,
     service: StringBuilder,
@@ -158,6 +160,7 @@ impl Default for LlmEventsBuilder {
             request_id: StringBuilder::new(),
             trace_id: StringBuilder::new(),
             span_id: StringBuilder::new(),
+            parent_span_id: StringBuilder::new(),
             session_id: StringBuilder::new(),
             user_id: StringBuilder::new(),
             service: StringBuilder::new(),
@@ -211,6 +214,7 @@ impl LlmEventsBuilder {
         self.request_id.append_value(&h.request_id);
         self.trace_id.append_option(as_str(&h.trace_id));
         self.span_id.append_option(as_str(&h.span_id));
+        self.parent_span_id.append_option(as_str(&h.parent_span_id));
         self.session_id.append_option(as_str(&h.session_id));
         self.user_id.append_option(as_str(&h.user_id));
         self.service.append_value(&h.service);
@@ -266,6 +270,7 @@ impl LlmEventsBuilder {
             Arc::new(self.request_id.finish()),
             Arc::new(self.trace_id.finish()),
             Arc::new(self.span_id.finish()),
+            Arc::new(self.parent_span_id.finish()),
             Arc::new(self.session_id.finish()),
             Arc::new(self.user_id.finish()),
             Arc::new(self.service.finish()),

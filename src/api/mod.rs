@@ -93,6 +93,8 @@ impl Parts<'_> {
             open: self.open,
             ingest,
             limits,
+            otlp: c.otlp.clone(),
+            otlp_counters: Default::default(),
             rules_file: c.alerts.rules.clone(),
             baselines_dir: c.drift.baselines_dir.clone(),
             baseline_maker: Box::new(Baselines(c.clone())),

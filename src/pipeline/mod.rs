@@ -11,7 +11,8 @@ use std::{future::Future, process::ExitCode, sync::Arc};
 use anyhow::Context;
 use rdkafka::ClientConfig;
 use sightline_ingest::{
-    BatchConfig, JoinConfig, KafkaSourceConfig, PipelineMetrics, ProcessConfig, channel,
+    BatchConfig, JoinConfig, KafkaSourceConfig, MessageFormat, PipelineMetrics, ProcessConfig,
+    channel,
     http::{IngestTarget, router},
     run_channel, run_kafka,
 };
@@ -31,6 +32,8 @@ const CHANNEL_CAPACITY: usize = 20_000;
 pub fn process_config(config: &Config) -> anyhow::Result<ProcessConfig> {
     let p = &config.pipeline;
     let process = ProcessConfig {
+        format: p.format,
+        otlp: config.otlp.clone(),
         limits: Limits {
             max_event_bytes: p.max_event_bytes,
             ..Limits::default()
@@ -66,6 +69,11 @@ pub fn embedded(
     IngestTarget,
     impl Future<Output = anyhow::Result<()>> + use<>,
 )> {
+    anyhow::ensure!(
+        process.format == MessageFormat::Sightline,
+        "pipeline.format {:?} reads a Kafka topic; in embedded mode send OTLP to POST /v1/traces",
+        process.format
+    );
     let store = ParquetStore::open(&config.storage.data_dir)?;
     let (sender, events) = channel(CHANNEL_CAPACITY);
     let running = async move {
@@ -92,7 +100,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         if config.storage.embedded {
             let limits = process.limits.clone();
             let (target, running) = embedded(config, process, metrics.clone(), stopped)?;
-            serve(&p.listen, router(target, limits, metrics, p.max_body_bytes)).await?;
+            serve(&p.listen, router(target, limits, config.otlp.clone(), metrics, p.max_body_bytes)).await?;
             tracing::info!(data_dir = %config.storage.data_dir.display(), listen = %p.listen, "embedded pipeline running");
             running.await?;
             return Ok(ExitCode::SUCCESS);
@@ -120,7 +128,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
             .create()
             .context("creating the HTTP ingest producer")?;
         let target = IngestTarget::Kafka { producer, topic: source.topic.clone() };
-        serve(&p.listen, router(target, process.limits.clone(), metrics.clone(), p.max_body_bytes)).await?;
+        serve(&p.listen, router(target, process.limits.clone(), config.otlp.clone(), metrics.clone(), p.max_body_bytes)).await?;
         let sink = ClickhouseSink::new(ch, metrics.sink_retries.clone());
         tracing::info!(topic = %source.topic, group = %source.group, listen = %p.listen, "pipeline running");
         run_kafka(source, process, sink, metrics, stopped).await?;

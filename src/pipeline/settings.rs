@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::Args;
 use serde::Deserialize;
+use sightline_ingest::MessageFormat;
 use sightline_service::{SourceArgs, StoreArgs, duration, set};
 
 use crate::config::Config;
@@ -23,6 +24,9 @@ pub struct PipelineConfig {
     pub batch_age: Duration,
     pub max_body_bytes: usize,
     pub max_event_bytes: usize,
+    /// What the messages on `kafka.topic` are: `sightline` events, or the OpenTelemetry
+    /// Collector Kafka exporter's `otlp_proto` or `otlp_json` trace exports.
+    pub format: MessageFormat,
 }
 
 impl Default for PipelineConfig {
@@ -36,6 +40,7 @@ impl Default for PipelineConfig {
             batch_age: Duration::from_millis(200),
             max_body_bytes: 16 << 20,
             max_event_bytes: 1 << 20,
+            format: MessageFormat::Sightline,
         }
     }
 }
@@ -102,6 +107,9 @@ pub struct PipelineArgs {
     /// Events larger than this go to the dead-letter queue [default: 1048576].
     #[arg(long)]
     pub max_event_bytes: Option<usize>,
+    /// What the topic's messages are: sightline, otlp_proto or otlp_json [default: sightline].
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<MessageFormat>,
 }
 
 impl PipelineArgs {
@@ -118,5 +126,6 @@ impl PipelineArgs {
         set(&mut p.batch_age, &self.batch_age);
         set(&mut p.max_body_bytes, &self.max_body_bytes);
         set(&mut p.max_event_bytes, &self.max_event_bytes);
+        set(&mut p.format, &self.format);
     }
 }

@@ -9,6 +9,7 @@ pub mod embedded;
 pub mod monitor;
 pub mod node;
 pub mod onnx;
+pub mod otlp;
 pub mod pipeline;
 pub mod receiver;
 

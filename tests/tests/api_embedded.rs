@@ -92,7 +92,7 @@ async fn keys_and_scopes_guard_every_route_the_document_lists() {
         for (method, operation) in methods.as_object().unwrap() {
             operations += 1;
             let concrete = path
-                .replace("{request_id}", "no-such-id")
+                .replace("{id}", "no-such-id")
                 .replace("{name}", "no-such-name");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let (status, body) = api

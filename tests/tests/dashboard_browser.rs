@@ -1,12 +1,14 @@
 //! The dashboard in a real browser: Debian's headless Chromium opens `/?key=KEY` on an API whose
 //! store holds traffic and drift reports, runs the page's own script, and the test reads the
-//! rendered DOM: every panel drew its data. A screenshot is kept as a test artifact.
+//! rendered DOM: every panel drew its data, and a linked trace opens as a waterfall. A screenshot
+//! is kept as a test artifact.
 
 use std::{process::Command, time::Duration};
 
 use reqwest::{Method, StatusCode};
 use sightline_e2e::{
     api::{Api, recent_events},
+    otlp,
     pipeline::complete_exchanges,
     service_env, sightline, unique_name,
 };
@@ -182,5 +184,47 @@ async fn the_dashboard_renders_every_panel_from_a_seeded_store() {
             "no data without a key"
         );
     }
+
+    // A trace sent over OTLP opens from a link as a waterfall: the call and the one nested in it.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let export = otlp::export(
+        "traced-svc",
+        vec![
+            otlp::chat_span(trace_id, "00f067aa0ba902b7", None, Some("gpt-4.1")),
+            otlp::chat_span(
+                trace_id,
+                "00f067aa0ba902b9",
+                Some("00f067aa0ba902b7"),
+                Some("gpt-4.1-mini"),
+            ),
+        ],
+    );
+    let sent = reqwest::Client::new()
+        .post(format!("{}/v1/traces", api.base))
+        .bearer_auth(&api.ingest)
+        .json(&export)
+        .send()
+        .await
+        .expect("post the trace");
+    assert_eq!(sent.status(), StatusCode::OK);
+    let stored = format!("SELECT count(*) AS n FROM llm_events WHERE trace_id = '{trace_id}'");
+    for _ in 0..240 {
+        if api.sql(&stored).await[0]["n"].as_u64().unwrap_or(0) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let dom = chromium(&["--dump-dom"], &format!("{url}&trace={trace_id}"));
+    assert_eq!(
+        panel_attribute(&dom, "trace", "data-state"),
+        Some("ready"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(&format!("data-trace-id=\"{trace_id}\"")),
+        "{dom}"
+    );
+    assert_eq!(dom.matches("<li class=\"wf-row").count(), 2, "{dom}");
+    assert!(dom.contains("gpt-4.1-mini"), "{dom}");
     let _ = std::fs::remove_dir_all(data_dir);
 }

@@ -24,6 +24,7 @@ pub async fn metrics<S: Store>(
     axum::extract::State(app): AppState<S>,
 ) -> ([(axum::http::HeaderName, &'static str); 1], String) {
     let mut out = app.metrics.render();
+    out.push_str(&app.otlp_counters.render());
     for more in &app.more_metrics {
         out.push_str(&more());
     }

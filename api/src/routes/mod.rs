@@ -7,6 +7,7 @@ pub mod health;
 pub mod metrics;
 pub mod rules;
 pub mod sql;
+pub mod trace_view;
 pub mod traces;
 
 use std::sync::Arc;

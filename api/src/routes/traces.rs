@@ -1,5 +1,6 @@
-//! `GET /v1/traces`, a page of exchanges newest first, and `GET /v1/traces/{request_id}`, one
-//! exchange with its evaluations and feedback.
+//! `GET /v1/traces`, a page of exchanges newest first, and `GET /v1/traces/{id}`: by request id,
+//! one exchange with its evaluations, its feedback and the trace it belongs to; by trace id, the
+//! trace alone.
 
 use axum::{
     Json,
@@ -8,7 +9,7 @@ use axum::{
 use serde_json::{Map, Value, json};
 use sightline_schemas::{Dialect, Store};
 
-use super::AppState;
+use super::{AppState, trace_view::trace};
 use crate::{
     error::{ApiError, ApiResult},
     params::{Query, filters, integer, limit, now_ms, number, rfc3339, rows, text, time},
@@ -95,12 +96,25 @@ pub async fn list<S: Store>(
 
 pub async fn one<S: Store>(
     State(app): AppState<S>,
-    Path(request_id): Path<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let d = app.store.dialect();
-    let id = d.literal(&request_id);
+    if let Some(found) = exchange(&app.store, &id).await? {
+        return Ok(Json(found));
+    }
+    match trace(&app.store, &id).await? {
+        Some(trace) => Ok(Json(json!({"trace": trace}))),
+        None => Err(ApiError::not_found(format!(
+            "no exchange with request_id or trace_id {id:?} is stored (yet)"
+        ))),
+    }
+}
+
+/// The exchange `request_id` names, with its evaluations, feedback and trace.
+async fn exchange<S: Store>(store: &S, request_id: &str) -> ApiResult<Option<Value>> {
+    let d = store.dialect();
+    let id = d.literal(request_id);
     let exchange = rows(
-        &app.store,
+        store,
         &format!(
             "SELECT *, {} AS request_ms, {} AS response_ms FROM llm_events WHERE request_id = {id} LIMIT 1",
             d.millis("request_time"),
@@ -118,26 +132,24 @@ pub async fn one<S: Store>(
         }
         row
     });
+    let Some(exchange) = exchange else {
+        return Ok(None);
+    };
     let evaluations = rows(
-        &app.store,
+        store,
         &format!(
             "SELECT evaluator, metric, score AS value, label, explanation FROM evaluations WHERE request_id = {id} ORDER BY evaluator, metric"
         ),
     )
     .await?;
     let feedback = rows(
-        &app.store,
+        store,
         &format!(
             "SELECT {} AS t, score, label, comment FROM feedback WHERE request_id = {id} ORDER BY t",
             d.millis("time")
         ),
     )
     .await?;
-    let Some(exchange) = exchange else {
-        return Err(ApiError::not_found(format!(
-            "no exchange with request_id {request_id:?} is stored (yet)"
-        )));
-    };
     let feedback: Vec<Map<String, Value>> = feedback
         .into_iter()
         .map(|mut f| {
@@ -147,8 +159,12 @@ pub async fn one<S: Store>(
             f
         })
         .collect();
-    Ok(Json(
-        json!({"exchange": exchange, "evaluations": evaluations, "feedback": feedback}),
+    let trace = match exchange.get("trace_id").and_then(Value::as_str) {
+        Some(trace_id) if !trace_id.is_empty() => trace(store, trace_id).await?,
+        _ => None,
+    };
+    Ok(Some(
+        json!({"exchange": exchange, "evaluations": evaluations, "feedback": feedback, "trace": trace}),
     ))
 }
 

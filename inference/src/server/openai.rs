@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::{Json, extract::State, extract::rejection::JsonRejection};
+use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -73,13 +74,17 @@ pub async fn embeddings(
     body: Result<Json<EmbeddingsRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::bad_request(e.body_text()).openai())?;
-    if request
-        .encoding_format
-        .as_deref()
-        .is_some_and(|f| f != "float")
-    {
-        return Err(ApiError::bad_request("only encoding_format \"float\" is served").openai());
-    }
+    // The official clients ask for base64 unless told otherwise: little-endian f32s, encoded.
+    let base64 = match request.encoding_format.as_deref() {
+        None | Some("float") => false,
+        Some("base64") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "encoding_format {other:?}: use \"float\" or \"base64\""
+            ))
+            .openai());
+        }
+    };
     let version = node
         .resolve(&request.model, None)
         .map_err(ApiError::openai)?;
@@ -106,7 +111,15 @@ pub async fn embeddings(
     let data: Vec<Value> = vectors
         .into_iter()
         .enumerate()
-        .map(|(i, v)| json!({ "object": "embedding", "index": i, "embedding": v }))
+        .map(|(i, v)| {
+            let embedding = if base64 {
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+            } else {
+                json!(v)
+            };
+            json!({ "object": "embedding", "index": i, "embedding": embedding })
+        })
         .collect();
     Ok(Json(json!({
         "object": "list",
