@@ -141,7 +141,7 @@ fn measure(way: &Way, args: &BenchOtlpArgs) -> anyhow::Result<Measured> {
         let cpu_before = worker.cpu_seconds()?;
         let started = Instant::now();
         send_all(&client, &base, way, args.concurrency).await?;
-        let expected = way_exchanges(args);
+        let expected = args.exchanges as u64;
         while stored(&client, &base).await? < expected {
             worker.check_alive(&log)?;
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -161,10 +161,6 @@ fn measure(way: &Way, args: &BenchOtlpArgs) -> anyhow::Result<Measured> {
     worker.stop()?;
     let _ = std::fs::remove_dir_all(&dir);
     result
-}
-
-fn way_exchanges(args: &BenchOtlpArgs) -> u64 {
-    args.exchanges as u64
 }
 
 async fn wait_ready(

@@ -1,14 +1,15 @@
 //! `sightline api` in distributed mode: events posted to the API go through Kafka and a pipeline
 //! worker into ClickHouse, and come back through the API's reads. SQL runs as ClickHouse's
 //! read-only user, so the server itself refuses writes, setting changes and results past the
-//! profile's limits; the API will not start as a user that may write.
+//! profile's limits; the API will not start as a user that may write. OTLP posted to the API takes
+//! the same way, and its trace reads back as a tree.
 
 use std::{process::Command, time::Duration};
 
 use reqwest::{Method, StatusCode};
 use sightline_e2e::{
     api::{Api, recent_events},
-    brokers,
+    brokers, otlp,
     pipeline::{Setup, create_topic},
     service_env, sightline,
 };
@@ -123,6 +124,42 @@ async fn reads_come_from_clickhouse_as_a_read_only_user() {
         stored,
         "nothing was written"
     );
+
+    // OTLP over HTTP takes the same way, through the topic, and its trace reads back as a tree.
+    let trace_id = "5b8efff798038103d269b633813fc60c";
+    let export = otlp::export(
+        "ch-traced",
+        vec![
+            otlp::chat_span(trace_id, "eee19b7ec3c1b174", None, Some("gpt-4.1")),
+            otlp::chat_span(
+                trace_id,
+                "eee19b7ec3c1b175",
+                Some("eee19b7ec3c1b174"),
+                Some("gpt-4.1-mini"),
+            ),
+        ],
+    );
+    let sent = reqwest::Client::new()
+        .post(format!("{}/v1/traces", api.base))
+        .bearer_auth(&api.ingest)
+        .json(&export)
+        .send()
+        .await
+        .expect("post the trace");
+    assert_eq!(sent.status(), StatusCode::OK);
+    setup.wait_for_count(
+        &format!("SELECT count() FROM llm_events WHERE trace_id = '{trace_id}'"),
+        2,
+        Duration::from_secs(60),
+    );
+    let view = api.get(&format!("/v1/traces/{trace_id}")).await;
+    let shape: Vec<(&str, u64)> = view["trace"]["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .map(|c| (c["model"].as_str().unwrap(), c["depth"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(shape, [("gpt-4.1", 0), ("gpt-4.1-mini", 1)], "{view}");
 }
 
 #[test]
