@@ -112,6 +112,25 @@ impl Api {
         )
     }
 
+    /// `POST /v1/traces` with the ingest key and a body of `content_type`.
+    pub async fn post_traces(&self, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/v1/traces", self.base))
+            .bearer_auth(&self.ingest)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("post to /v1/traces");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         let (status, body) = self.call(Method::GET, path, Some(&self.read), None).await;
         assert_eq!(status, StatusCode::OK, "GET {path}: {body}");

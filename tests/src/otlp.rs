@@ -1,7 +1,25 @@
-//! OTLP/JSON trace exports as the specification writes them: hex ids, nanoseconds and 64-bit
-//! integers as strings.
+//! OTLP/JSON trace exports as the specification writes them (hex ids, nanoseconds and 64-bit
+//! integers as strings), and the real OpenTelemetry clients of `tests/clients/`.
 
 use serde_json::{Value, json};
+
+use crate::{repo_root, service_env};
+
+/// Runs `tests/clients/SCRIPT` with the test environment's Python (scripts/setup.sh installs the
+/// clients there), and returns the JSON it prints.
+pub fn run_client(script: &str, args: &[&str]) -> Value {
+    let out = std::process::Command::new(service_env("SIGHTLINE_PYTHON"))
+        .arg(repo_root().join("tests/clients").join(script))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script} prints JSON: {e}"))
+}
 
 /// A chat call's span; without `model` it maps to an event that fails validation.
 pub fn chat_span(

@@ -139,14 +139,10 @@ async fn reads_come_from_clickhouse_as_a_read_only_user() {
             ),
         ],
     );
-    let sent = reqwest::Client::new()
-        .post(format!("{}/v1/traces", api.base))
-        .bearer_auth(&api.ingest)
-        .json(&export)
-        .send()
-        .await
-        .expect("post the trace");
-    assert_eq!(sent.status(), StatusCode::OK);
+    let (status, reply) = api
+        .post_traces("application/json", export.to_string().into_bytes())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
     setup.wait_for_count(
         &format!("SELECT count() FROM llm_events WHERE trace_id = '{trace_id}'"),
         2,

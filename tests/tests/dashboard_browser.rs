@@ -199,14 +199,10 @@ async fn the_dashboard_renders_every_panel_from_a_seeded_store() {
             ),
         ],
     );
-    let sent = reqwest::Client::new()
-        .post(format!("{}/v1/traces", api.base))
-        .bearer_auth(&api.ingest)
-        .json(&export)
-        .send()
-        .await
-        .expect("post the trace");
-    assert_eq!(sent.status(), StatusCode::OK);
+    let (status, reply) = api
+        .post_traces("application/json", export.to_string().into_bytes())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
     let stored = format!("SELECT count(*) AS n FROM llm_events WHERE trace_id = '{trace_id}'");
     for _ in 0..240 {
         if api.sql(&stored).await[0]["n"].as_u64().unwrap_or(0) >= 2 {

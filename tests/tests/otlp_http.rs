@@ -3,11 +3,11 @@
 //! opentelemetry-instrumentation-openai-v2 against the inference node, an OTLP/JSON export with the
 //! trace view over it, and bodies that are not OTLP.
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sightline_e2e::{api::Api, node, otlp, repo_root};
+use sightline_e2e::{api::Api, node, otlp};
 
 fn start(prefix: &str) -> Api {
     let dir = std::env::temp_dir().join(sightline_e2e::unique_name(prefix));
@@ -52,21 +52,11 @@ fn by_span<'a>(rows: &'a [Value], span_id: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_from_the_opentelemetry_sdk_land_as_exchanges() {
     let api = start("otlp_sdk");
-    let python = std::env::var("SIGHTLINE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(repo_root().join("tests/clients/otlp_genai_spans.py"))
-        .arg("http")
-        .arg(format!("{}/v1/traces", api.base))
-        .arg(&api.ingest)
-        .arg("--gzip")
-        .output()
-        .expect("run the OpenTelemetry client");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let endpoint = format!("{}/v1/traces", api.base);
+    let sent = otlp::run_client(
+        "otlp_genai_spans.py",
+        &["http", &endpoint, &api.ingest, "--gzip"],
     );
-    let sent: Value = serde_json::from_slice(&out.stdout).expect("the client prints its ids");
     let trace_id = sent["trace_id"].as_str().unwrap();
     let span = |name: &str| sent["spans"][name].as_str().unwrap().to_owned();
 
@@ -134,23 +124,6 @@ async fn spans_from_the_opentelemetry_sdk_land_as_exchanges() {
     }
 }
 
-async fn post(api: &Api, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/traces", api.base))
-        .bearer_auth(&api.ingest)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_json_lands_and_bad_bodies_are_refused_with_reasons() {
     let api = start("otlp_json");
@@ -168,7 +141,9 @@ async fn otlp_json_lands_and_bad_bodies_are_refused_with_reasons() {
             ),
         ],
     );
-    let (status, reply) = post(&api, "application/json", export.to_string().into_bytes()).await;
+    let (status, reply) = api
+        .post_traces("application/json", export.to_string().into_bytes())
+        .await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     let partial = &reply["partialSuccess"];
     assert_eq!(partial["rejectedSpans"], json!(1), "{reply}");
@@ -249,20 +224,19 @@ async fn otlp_json_lands_and_bad_bodies_are_refused_with_reasons() {
     }
     assert_eq!(dead.len(), 1, "{dead:?}");
 
-    let (status, reply) = post(
-        &api,
-        "application/json",
-        br#"{"resourceSpans": 7}"#.to_vec(),
-    )
-    .await;
+    let (status, reply) = api
+        .post_traces("application/json", br#"{"resourceSpans": 7}"#.to_vec())
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
     assert!(
         reply["message"].as_str().unwrap().contains("OTLP/JSON"),
         "{reply}"
     );
-    let (status, _) = post(&api, "application/x-protobuf", vec![0xff, 0xff, 0xff]).await;
+    let (status, _) = api
+        .post_traces("application/x-protobuf", vec![0xff, 0xff, 0xff])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, reply) = post(&api, "text/plain", b"hello".to_vec()).await;
+    let (status, reply) = api.post_traces("text/plain", b"hello".to_vec()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{reply}");
     assert!(
         reply["message"]
@@ -271,9 +245,11 @@ async fn otlp_json_lands_and_bad_bodies_are_refused_with_reasons() {
             .contains("application/x-protobuf"),
         "{reply}"
     );
-    let (status, _) = post(&api, "application/json", vec![b' '; 17 << 20]).await;
+    let (status, _) = api
+        .post_traces("application/json", vec![b' '; 17 << 20])
+        .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let (status, _) = post(&api, "application/json", vec![]).await;
+    let (status, _) = api.post_traces("application/json", vec![]).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -286,20 +262,14 @@ async fn the_openai_client_instrumented_against_the_inference_node_lands() {
     let api = start("otlp_openai");
     let repo = node::repository(&["1"]);
     let node = node::Node::start(&repo, &["--no-events"], &[]);
-    let python = std::env::var("SIGHTLINE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(repo_root().join("tests/clients/openai_instrumented.py"))
-        .arg(format!("{}/v1", node.base))
-        .arg(format!("{}/v1/traces", api.base))
-        .arg(&api.ingest)
-        .output()
-        .expect("run the instrumented openai client");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (base_url, endpoint) = (
+        format!("{}/v1", node.base),
+        format!("{}/v1/traces", api.base),
     );
-    let sent: Value = serde_json::from_slice(&out.stdout).expect("the client prints its ids");
+    let sent = otlp::run_client(
+        "openai_instrumented.py",
+        &[&base_url, &endpoint, &api.ingest],
+    );
     // The client asks for base64 embeddings by default, and decodes MiniLM's 384 floats.
     assert_eq!(
         (&sent["vectors"], &sent["dimensions"]),

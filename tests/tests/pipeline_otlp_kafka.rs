@@ -2,12 +2,12 @@
 //! OpenTelemetry Collector's Kafka exporter publishes them, land in ClickHouse through the
 //! join-free path; a message that is not an export goes to the dead-letter queue with its reason.
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use serde_json::Value;
 use sightline_e2e::{
+    otlp,
     pipeline::{Setup, create_topic, publish},
-    repo_root,
 };
 
 const WAIT: Duration = Duration::from_secs(240);
@@ -15,19 +15,10 @@ const WAIT: Duration = Duration::from_secs(240);
 /// One trace from the real OpenTelemetry SDK, encoded as the exporter's `otlp_proto` message.
 fn sdk_export(dir: &std::path::Path, name: &str) -> (Value, Vec<u8>) {
     let file = dir.join(name);
-    let python = std::env::var("SIGHTLINE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(repo_root().join("tests/clients/otlp_genai_spans.py"))
-        .arg("proto")
-        .arg(&file)
-        .output()
-        .expect("run the OpenTelemetry client");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let ids = otlp::run_client(
+        "otlp_genai_spans.py",
+        &["proto", &file.display().to_string()],
     );
-    let ids = serde_json::from_slice(&out.stdout).expect("the client prints its ids");
     (ids, std::fs::read(&file).expect("the export"))
 }
 
