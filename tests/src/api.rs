@@ -112,10 +112,11 @@ impl Api {
         )
     }
 
-    /// `POST /v1/traces` with the ingest key and a body of `content_type`.
+    /// `POST /v1/traces` with the ingest key and a body of `content_type`. A connection of its
+    /// own each time: the server closes one it refused a too-large body on, and a pooled client
+    /// would send the next request down it.
     pub async fn post_traces(&self, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let response = self
-            .client
+        let response = reqwest::Client::new()
             .post(format!("{}/v1/traces", self.base))
             .bearer_auth(&self.ingest)
             .header("content-type", content_type)
