@@ -11,7 +11,10 @@ use sightline_offline::{compare::DriftCompareArgs, eval::EvalArgs, validate::Val
 use sightline_service::StoreArgs;
 use sightline_traffic::ProduceArgs;
 
-use crate::{api::ApiArgs, infer::InferArgs, pipeline::PipelineArgs, sql::SqlArgs};
+use crate::{
+    api::ApiArgs, experiment::ExperimentCommand, infer::InferArgs, pipeline::PipelineArgs,
+    sql::SqlArgs,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "sightline", version, about = "LLM observability and evaluation pipeline", long_about = None)]
@@ -54,6 +57,9 @@ pub enum Command {
     /// Drift between a reference and a current data set, offline.
     #[command(subcommand)]
     Drift(DriftCommand),
+    /// A/B experiments: arms of traffic compared with a control, each metric with its test.
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
     /// Check events against schema v1; print one line per problem as FILE:LINE: PATH: REASON.
     ///
     /// Each FILE holds one JSON event, a JSON array of events, or NDJSON (one event per line).
@@ -75,6 +81,7 @@ impl Command {
             Self::Bench(_) => "bench",
             Self::Eval(_) => "eval",
             Self::Drift(_) => "drift",
+            Self::Experiment(_) => "experiment",
             Self::Validate(_) => "validate",
         }
     }

@@ -3,6 +3,7 @@
 mod api;
 mod cli;
 mod config;
+mod experiment;
 mod infer;
 mod pipeline;
 mod sql;
@@ -75,6 +76,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => {
             config.validate()?;
             sightline_offline::eval::run(&args, &config.evaluators)
+        }
+        Command::Experiment(command) => {
+            let crate::experiment::ExperimentCommand::Compare(args) = &command;
+            args.store
+                .apply(&mut config.storage, &mut config.clickhouse);
+            config.validate()?;
+            experiment::run(&command, &config)
         }
         Command::Api(args) => {
             args.apply(&mut config);

@@ -266,6 +266,10 @@ async function enterDashboard(key) {
   $('#key-view').hidden = true;
   $('#app').hidden = false;
   resetPanels();
+  // ?experiment_by= and ?experiment_arms= fill the experiment form, so a comparison is a link too.
+  const params = new URL(window.location.href).searchParams;
+  if (params.get('experiment_by')) $('#experiment-by').value = params.get('experiment_by');
+  if (params.get('experiment_arms')) $('#experiment-arms').value = params.get('experiment_arms');
   await loadFilters();
   if (state.key !== key) return; // the key was rejected meanwhile
   setAutoRefresh($('#auto-refresh').checked);
@@ -365,6 +369,7 @@ function panelLoads(ctx) {
     runPanel(ctx, 'alerts', () => loadAlerts(ctx)),
     runPanel(ctx, 'drift', () => loadDrift(ctx)),
     runPanel(ctx, 'summary', () => loadSummary(ctx)),
+    runPanel(ctx, 'experiment', () => loadExperiment(ctx)),
     runPanel(ctx, 'traces', () => loadTraces(ctx)),
   ];
 }
@@ -961,6 +966,86 @@ async function loadSummary(ctx) {
   setPanel('summary', 'ready', table(columns, rows));
 }
 
+// ---------------------------------------------------------------- experiment
+
+const EXPERIMENT_METRICS = {
+  latency_ms: { label: 'latency (median)', format: fmtMs },
+  cost_usd: { label: 'cost (median)', format: fmtUsd },
+  cost_per_exchange_usd: { label: 'cost per exchange', format: fmtUsd },
+  feedback_score: { label: 'feedback score', format: (v) => fmtValue(v) },
+  error_rate: { label: 'error rate', format: fmtRate },
+  toxicity_rate: { label: 'toxicity rate', format: fmtRate },
+};
+
+/** The experiment form's arms over the window; nothing until two or more arms are named. */
+async function loadExperiment(ctx) {
+  const by = $('#experiment-by').value.trim();
+  const arms = $('#experiment-arms').value.trim();
+  if (!arms) {
+    setNote('experiment', '');
+    showMessage('experiment', 'empty', 'Name two or more arms to compare them over the window');
+    return;
+  }
+  const report = await fetchFor(ctx, 'v1/experiments/compare', { by, arms, from: ctx.window });
+  setNote('experiment', `last ${ctx.window} · ${report.design.horizon}-horizon tests`);
+  const armColumns = [
+    { label: 'arm' },
+    { label: 'exchanges', num: true },
+    { label: 'p50', num: true },
+    { label: 'p95', num: true },
+    { label: 'error rate', num: true },
+    { label: 'cost per exchange', num: true },
+    { label: 'toxicity rate', num: true },
+    { label: 'feedback', num: true },
+  ];
+  const armRows = report.arms.map((a) => ({
+    cells: [
+      a.name === report.control ? `${a.name} (control)` : a.name,
+      fmtInt(a.exchanges),
+      fmtMs(a.latency_p50_ms),
+      fmtMs(a.latency_p95_ms),
+      fmtRate(a.error_rate),
+      fmtUsd(a.cost_per_exchange_usd),
+      fmtRate(a.toxicity_rate),
+      a.feedback_count ? `${fmtValue(a.feedback_mean)} (${fmtInt(a.feedback_count)})` : '—',
+    ],
+  }));
+  const comparisonColumns = [
+    { label: 'arm' },
+    { label: 'metric' },
+    { label: 'test' },
+    { label: 'control', num: true },
+    { label: 'arm value', num: true },
+    { label: 'difference [95 % interval]', num: true },
+    { label: 'p', num: true },
+    { label: 'needed per arm', num: true, title: 'for a fixed-horizon test to detect the minimum detectable effect' },
+  ];
+  const comparisonRows = report.comparisons.map((c) => {
+    const metric = EXPERIMENT_METRICS[c.metric] || { label: c.metric, format: fmtValue };
+    const d = c.difference;
+    return {
+      props: { 'data-metric': c.metric },
+      cells: [
+        c.arm,
+        metric.label,
+        c.test.replaceAll('_', ' '),
+        metric.format(c.control),
+        metric.format(c.value),
+        d ? `${fmtValue(d.estimate)} [${fmtValue(d.low)}, ${fmtValue(d.high)}]` : 'too few values',
+        d ? (c.significant ? badge(fmtPValue(d.p_value), 'bad') : fmtPValue(d.p_value)) : '—',
+        isNum(c.needed_per_arm) ? `${fmtInt(c.needed_per_arm)} (have ${fmtInt(Math.min(...c.sample))})` : '—',
+      ],
+    };
+  });
+  setPanel(
+    'experiment',
+    'ready',
+    table(armColumns, armRows),
+    table(comparisonColumns, comparisonRows),
+    el('p', { class: 'panel-footnote' }, report.design.note),
+  );
+}
+
 // ---------------------------------------------------------------- traces
 
 async function loadTraces(ctx) {
@@ -1174,6 +1259,10 @@ function debounce(fn, ms) {
 function wireEvents() {
   $('#key-form').addEventListener('submit', onKeySubmit);
   $('#filters').addEventListener('submit', (event) => event.preventDefault());
+  $('#experiment-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    refresh();
+  });
   for (const id of ['#filter-model', '#filter-version', '#filter-service', '#filter-window']) {
     $(id).addEventListener('change', () => refresh());
   }

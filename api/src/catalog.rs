@@ -216,6 +216,35 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::GET,
+        path: "/v1/experiments/compare",
+        access: READ,
+        summary: "arms of traffic against the control: each metric's difference, 95 % interval and p-value, and the sample a fixed-horizon test needs",
+        params: &[
+            q(
+                "by",
+                "model_version, model or attributes.KEY: what splits traffic into arms",
+            ),
+            q(
+                "arms",
+                "two or more arms, comma-separated, the control first",
+            ),
+            q(
+                "from",
+                "requests from this time: RFC 3339, or a duration back from now (default: all)",
+            ),
+            q(
+                "to",
+                "requests before this time, in the same forms (default: now)",
+            ),
+            q(
+                "minimum_detectable_effect",
+                "the relative change the sample sizes are for (default 0.1)",
+            ),
+        ],
+        body: None,
+    },
+    Route {
+        method: Method::GET,
         path: "/v1/metrics/timeseries",
         access: READ,
         summary: "the summary's figures per time step",

@@ -106,6 +106,10 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/v1/traces/{id}", get(routes::traces::one::<S>))
         .route("/v1/metrics/summary", get(routes::metrics::summary::<S>))
         .route(
+            "/v1/experiments/compare",
+            get(routes::experiments::compare::<S>),
+        )
+        .route(
             "/v1/metrics/timeseries",
             get(routes::metrics::timeseries::<S>),
         )

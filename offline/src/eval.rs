@@ -4,7 +4,6 @@
 
 use std::{
     fs::File,
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::ExitCode,
     sync::Arc,
@@ -14,16 +13,12 @@ use std::{
 use anyhow::{Context, bail};
 use arrow::{array::RecordBatch, datatypes::Schema};
 use clap::Args;
-use parquet::arrow::{ArrowWriter, arrow_reader::ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ArrowWriter;
 use sightline_evaluators::EvaluatorsConfig;
-use sightline_ingest::{
-    JoinConfig,
-    join::{Joined, Joiner},
-    offsets::Position,
-};
-use sightline_schemas::{Evaluators, Limits, Timestamp, decode_view, llm_events};
+use sightline_schemas::{Evaluators, llm_events};
 
-const BATCH_ROWS: usize = 10_000;
+use crate::exchanges::{Exchanges, extension};
+
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Args)]
@@ -48,33 +43,13 @@ pub fn run(args: &EvalArgs, evaluators: &EvaluatorsConfig) -> anyhow::Result<Exi
     let evaluators = settings.build().context("loading the evaluators")?;
     let mut output = Output::create(&args.output)?;
     let mut progress = Progress::new();
-    match extension(&args.input).as_str() {
-        "parquet" => {
-            let file = File::open(&args.input)
-                .with_context(|| format!("opening {}", args.input.display()))?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file)?
-                .with_batch_size(BATCH_ROWS)
-                .build()?;
-            for batch in reader {
-                let scored = score(&evaluators, &batch?)?;
-                progress.rows(scored.num_rows());
-                output.write(&scored)?;
-            }
-        }
-        "ndjson" | "jsonl" | "json" => {
-            let mut batches = EventBatches::open(&args.input)?;
-            for batch in batches.by_ref() {
-                let scored = score(&evaluators, &batch?)?;
-                progress.rows(scored.num_rows());
-                output.write(&scored)?;
-            }
-            progress.invalid = batches.invalid;
-        }
-        other => bail!(
-            "cannot read {:?} files; give events as .ndjson, .jsonl or .json, or llm_events rows as .parquet",
-            other
-        ),
+    let mut exchanges = Exchanges::open(&args.input)?;
+    for batch in exchanges.by_ref() {
+        let scored = score(&evaluators, &batch?)?;
+        progress.rows(scored.num_rows());
+        output.write(&scored)?;
     }
+    progress.invalid = exchanges.invalid();
     output.finish()?;
     eprintln!(
         "scored {} exchanges from {} into {} in {:.1} s ({} invalid events skipped)",
@@ -85,12 +60,6 @@ pub fn run(args: &EvalArgs, evaluators: &EvaluatorsConfig) -> anyhow::Result<Exi
         progress.invalid
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn extension(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
 }
 
 /// The scores of a batch: its ids and every evaluator column.
@@ -157,109 +126,6 @@ impl Progress {
                 self.rows as f64 / self.started.elapsed().as_secs_f64()
             );
         }
-    }
-}
-
-/// Events read, validated and joined into `llm_events` batches, as the pipeline does.
-struct EventBatches {
-    lines: Box<dyn Iterator<Item = anyhow::Result<(usize, Vec<u8>)>>>,
-    joiner: Joiner,
-    builder: llm_events::LlmEventsBuilder,
-    limits: Limits,
-    offset: i64,
-    done: bool,
-    invalid: usize,
-    path: String,
-}
-
-impl EventBatches {
-    fn open(path: &Path) -> anyhow::Result<Self> {
-        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        let lines: Box<dyn Iterator<Item = anyhow::Result<(usize, Vec<u8>)>>> = if extension(path)
-            == "json"
-        {
-            let values: Vec<serde_json::Value> =
-                match serde_json::from_reader(BufReader::new(file))? {
-                    serde_json::Value::Array(values) => values,
-                    one => vec![one],
-                };
-            Box::new(
-                values
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| Ok((i + 1, serde_json::to_vec(&v)?))),
-            )
-        } else {
-            Box::new(BufReader::new(file).split(b'\n').enumerate().filter_map(
-                |(i, line)| match line {
-                    Ok(l) if l.iter().all(u8::is_ascii_whitespace) => None,
-                    Ok(l) => Some(Ok((i + 1, l))),
-                    Err(e) => Some(Err(e.into())),
-                },
-            ))
-        };
-        let join = JoinConfig {
-            max_open: 1_000_000,
-            ..JoinConfig::default()
-        };
-        Ok(Self {
-            lines,
-            joiner: Joiner::new(join),
-            builder: llm_events::LlmEventsBuilder::default(),
-            limits: Limits::default(),
-            offset: 0,
-            done: false,
-            invalid: 0,
-            path: path.display().to_string(),
-        })
-    }
-
-    /// Keeps the rows the join makes; nothing here is acknowledged or sent anywhere else.
-    fn keep(builder: &mut llm_events::LlmEventsBuilder) -> impl FnMut(Joined<'_>) + '_ {
-        |outcome| {
-            if let Joined::Row(exchange, _) = outcome {
-                builder.push(&exchange, Timestamp::now());
-            }
-        }
-    }
-}
-
-impl Iterator for EventBatches {
-    type Item = anyhow::Result<RecordBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done && self.builder.len() < BATCH_ROWS {
-            match self.lines.next() {
-                Some(Ok((line, bytes))) => {
-                    self.offset += 1;
-                    let at = Position {
-                        partition: 0,
-                        offset: self.offset,
-                    };
-                    match decode_view(&bytes, &self.limits) {
-                        Ok(event) => self.joiner.accept(
-                            event,
-                            at,
-                            std::time::Instant::now(),
-                            &mut Self::keep(&mut self.builder),
-                        ),
-                        Err(rejection) => {
-                            self.invalid += 1;
-                            eprintln!("{}:{line}: {rejection}", self.path);
-                        }
-                    }
-                }
-                Some(Err(e)) => return Some(Err(e)),
-                None => {
-                    // The file is all there is: every half still waiting is lost or an orphan.
-                    let never = std::time::Instant::now() + Duration::from_secs(366 * 86_400);
-                    self.joiner
-                        .expire(never, &mut Self::keep(&mut self.builder));
-                    self.done = true;
-                }
-            }
-        }
-        (!self.builder.is_empty()).then(|| self.builder.finish().map_err(Into::into))
     }
 }
 

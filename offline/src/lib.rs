@@ -3,4 +3,5 @@
 
 pub mod compare;
 pub mod eval;
+pub mod exchanges;
 pub mod validate;

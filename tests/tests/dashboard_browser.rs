@@ -175,6 +175,24 @@ async fn the_dashboard_renders_every_panel_from_a_seeded_store() {
     );
     eprintln!("dashboard screenshot: {}", shot.display());
 
+    // An experiment from a link: the two versions the traffic has, each metric with its test.
+    let dom = chromium(
+        &["--dump-dom"],
+        &format!("{url}&experiment_by=model_version&experiment_arms=v1,v2"),
+    );
+    assert_eq!(
+        panel_attribute(&dom, "experiment", "data-state"),
+        Some("ready"),
+        "{dom}"
+    );
+    for metric in ["latency_ms", "error_rate", "cost_per_exchange_usd"] {
+        assert!(
+            dom.contains(&format!("data-metric=\"{metric}\"")),
+            "the experiment compares {metric}:\n{dom}"
+        );
+    }
+    assert!(dom.contains("Fixed-horizon"), "{dom}");
+
     // Without a key the page holds only the form.
     let dom = chromium(&["--dump-dom"], &api.base);
     for name in FILLED {

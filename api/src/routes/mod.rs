@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod dlq;
 pub mod drift;
+pub mod experiments;
 pub mod health;
 pub mod metrics;
 pub mod rules;

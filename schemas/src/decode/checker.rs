@@ -28,7 +28,8 @@ const MAX_ATTRIBUTE_VALUE_CHARS: usize = 4096;
 const MAX_FINISH_REASONS: usize = 16;
 const MESSAGE_ROLES: [&str; 5] = ["system", "user", "assistant", "tool", "developer"];
 
-const HEADER_FIELDS: [&str; 16] = [
+/// The header's fields, then the bodies'.
+const EVENT_FIELDS: [&str; 19] = [
     "schema_version",
     "event_id",
     "kind",
@@ -45,8 +46,11 @@ const HEADER_FIELDS: [&str; 16] = [
     "session_id",
     "user_id",
     "attributes",
+    "request",
+    "response",
+    "feedback",
 ];
-const BODY_FIELDS: [&str; 3] = ["request", "response", "feedback"];
+const BODY_FIELDS: &[&str] = EVENT_FIELDS.split_at(16).1;
 
 /// A string of the event: borrowed from the input unless it had escapes.
 type Str<'a> = Cow<'a, str>;
@@ -78,9 +82,7 @@ impl Checker<'_> {
     }
 
     pub fn event<'a>(&mut self, root: &Obj<'_, 'a, '_>) -> Option<EventView<'a>> {
-        let mut known: Vec<&str> = HEADER_FIELDS.to_vec();
-        known.extend(BODY_FIELDS);
-        self.reject_unknown(root, &known);
+        self.reject_unknown(root, &EVENT_FIELDS);
 
         let kind = self.kind(root);
         let header = self.header(root, kind);

@@ -88,10 +88,20 @@ impl<'a> Json<'a> {
     }
 }
 
+/// Key equality with the cheap tests first: most keys differ in length or first byte, and the
+/// checker compares each event's keys against every field name.
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 impl<'a> Object<'a> {
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         // From the end, so a repeated key reads as its last value.
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| same_key(k, key))
+            .map(|(_, v)| v)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -108,7 +118,9 @@ impl<'a> Object<'a> {
 
     /// Whether every key is one of `known`; cheaper than listing the keys.
     pub fn keys_within(&self, known: &[&str]) -> bool {
-        self.0.iter().all(|(k, _)| known.contains(&k.as_ref()))
+        self.0
+            .iter()
+            .all(|(k, _)| known.iter().any(|known| same_key(k, known)))
     }
 
     pub fn to_map(&self) -> serde_json::Map<String, Value> {
