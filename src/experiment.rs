@@ -12,7 +12,7 @@ use sightline_experiments::{
     DEFAULT_MINIMUM_DETECTABLE_EFFECT, Report, Scope, Split, compare, parse_arms,
 };
 use sightline_monitor::parse_time;
-use sightline_offline::exchanges::Exchanges;
+use sightline_offline::{eval::load_evaluators, exchanges::Exchanges};
 use sightline_schemas::{Sink, Table, TableBatch};
 use sightline_service::StoreArgs;
 use sightline_storage::embedded::ParquetStore;
@@ -111,11 +111,7 @@ fn from_file(
     evaluators: Option<&str>,
 ) -> anyhow::Result<Report> {
     let mut exchanges = Exchanges::open(path)?;
-    let mut settings = config.evaluators.clone();
-    if let Some(names) = evaluators {
-        settings.enabled = names.split(',').map(|s| s.trim().to_owned()).collect();
-    }
-    let evaluators = settings.build().context("loading the evaluators")?;
+    let evaluators = load_evaluators(&config.evaluators, evaluators)?;
     let scratch = Scratch::new()?;
     let mut store = ParquetStore::open(&scratch.0)?;
     let mut rows = 0;

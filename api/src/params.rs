@@ -81,14 +81,8 @@ pub async fn rows<S: Store>(store: &S, sql: &str) -> ApiResult<Vec<Map<String, V
 
 /// A store's JSON-lines answer, one value per non-blank line.
 pub fn json_lines<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<Vec<T>> {
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|line| {
-            serde_json::from_slice(line)
-                .map_err(|e| ApiError::internal(format!("reading the store's answer: {e}")))
-        })
-        .collect()
+    sightline_schemas::json_lines(bytes)
+        .map_err(|e| ApiError::internal(format!("reading the store's answer: {e}")))
 }
 
 /// Milliseconds since the epoch as RFC 3339.
@@ -98,14 +92,7 @@ pub fn rfc3339(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// A number out of a row, whatever JSON type the store gave it.
-pub fn number(row: &Map<String, Value>, key: &str) -> Option<f64> {
-    match row.get(key)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
+pub use sightline_schemas::row_number as number;
 
 /// A count out of a row: a whole number, whatever JSON type the store gave it.
 pub fn integer(row: &Map<String, Value>, key: &str) -> Option<i64> {

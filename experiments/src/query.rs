@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use sightline_schemas::{Dialect, QueryFormat, Store, StoreError};
+use sightline_schemas::{
+    Dialect, QueryFormat, Store, StoreError, json_lines, row_number as number,
+};
 
 use crate::{
     arms::Split,
@@ -65,29 +67,18 @@ pub async fn load<S: Store>(
         a.cost_moments.sum_squares = number(&row, "cost_squares").unwrap_or(0.0);
     }
 
-    let latency = format!(
-        "SELECT {arm} AS arm, floor(latency_ms * {LATENCY_STEPS_PER_MS} + 0.5) AS steps, count(*) AS n \
-         FROM llm_events WHERE {within} AND status = 'ok' AND latency_ms IS NOT NULL \
-         GROUP BY arm, steps"
-    );
-    for row in rows(store, &latency).await? {
-        if let Some(g) = arms.get_mut(&text(&row, "arm")) {
-            let steps = number(&row, "steps").unwrap_or(f64::NAN);
-            g.latency
-                .add(steps / LATENCY_STEPS_PER_MS, count(&row, "n"));
+    let latency = format!("latency_ms * {LATENCY_STEPS_PER_MS}");
+    let present = "status = 'ok' AND latency_ms IS NOT NULL";
+    for (name, steps, n) in step_counts(store, &arm, &within, &latency, present).await? {
+        if let Some(g) = arms.get_mut(&name) {
+            g.latency.add(steps / LATENCY_STEPS_PER_MS, n);
         }
     }
-
-    let cost = format!(
-        "SELECT {arm} AS arm, floor({} / {} + 0.5) AS steps, count(*) AS n \
-         FROM llm_events WHERE {within} AND cost_nusd IS NOT NULL GROUP BY arm, steps",
-        d.float("cost_nusd"),
-        1e9 / COST_STEPS_PER_USD,
-    );
-    for row in rows(store, &cost).await? {
-        if let Some(g) = arms.get_mut(&text(&row, "arm")) {
-            let steps = number(&row, "steps").unwrap_or(f64::NAN);
-            g.cost.add(steps / COST_STEPS_PER_USD, count(&row, "n"));
+    let cost = format!("{} / {}", d.float("cost_nusd"), 1e9 / COST_STEPS_PER_USD);
+    let present = "cost_nusd IS NOT NULL";
+    for (name, steps, n) in step_counts(store, &arm, &within, &cost, present).await? {
+        if let Some(g) = arms.get_mut(&name) {
+            g.cost.add(steps / COST_STEPS_PER_USD, n);
         }
     }
 
@@ -117,6 +108,30 @@ struct Gathered {
     samples: ArmSamples,
     latency: HistogramBuilder,
     cost: HistogramBuilder,
+}
+
+/// (arm, steps, exchanges) for each distinct whole number of steps a row's value `steps` comes
+/// to, halves rounded up: ClickHouse's `round` rounds them to even and DataFusion's away from
+/// zero, so neither is used.
+async fn step_counts<S: Store>(
+    store: &S,
+    arm: &str,
+    within: &str,
+    steps: &str,
+    present: &str,
+) -> Result<Vec<(String, f64, u64)>, LoadError> {
+    let sql = format!(
+        "SELECT {arm} AS arm, floor({steps} + 0.5) AS steps, count(*) AS n \
+         FROM llm_events WHERE {within} AND {present} GROUP BY arm, steps"
+    );
+    Ok(rows(store, &sql)
+        .await?
+        .iter()
+        .map(|row| {
+            let steps = number(row, "steps").unwrap_or(f64::NAN);
+            (text(row, "arm"), steps, count(row, "n"))
+        })
+        .collect())
 }
 
 /// The expression naming a row's arm. Attributes are a JSON object in a string; its value is
@@ -177,20 +192,7 @@ fn count_if(condition: &str) -> String {
 
 async fn rows<S: Store>(store: &S, sql: &str) -> Result<Vec<Map<String, Value>>, LoadError> {
     let bytes = store.query(sql, QueryFormat::JsonLines).await?;
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .map(|line| serde_json::from_slice(line).map_err(|e| LoadError::Answer(e.to_string())))
-        .collect()
-}
-
-/// A JSON number, or a number in a string (ClickHouse quotes 64-bit integers).
-fn number(row: &Map<String, Value>, key: &str) -> Option<f64> {
-    match row.get(key)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
+    json_lines(&bytes).map_err(|e| LoadError::Answer(e.to_string()))
 }
 
 fn count(row: &Map<String, Value>, key: &str) -> u64 {

@@ -3,8 +3,7 @@
 
 use crate::stats::{histogram::Histogram, proportions::Count, welch::Moments};
 
-/// The rank tests see latency to 0.1 ms and cost to a micro-dollar, halves rounded up (ClickHouse's
-/// `round` would round them to even, DataFusion's away from zero): finer than any difference worth
+/// The rank tests see latency to 0.1 ms and cost to a micro-dollar: finer than any difference worth
 /// acting on, and few enough distinct values that an arm of millions of exchanges stays a few
 /// thousand rows.
 pub const LATENCY_STEPS_PER_MS: f64 = 10.0;

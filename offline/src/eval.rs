@@ -35,12 +35,20 @@ pub struct EvalArgs {
     pub evaluators: Option<String>,
 }
 
-pub fn run(args: &EvalArgs, evaluators: &EvaluatorsConfig) -> anyhow::Result<ExitCode> {
-    let mut settings = evaluators.clone();
-    if let Some(names) = &args.evaluators {
+/// The configured evaluators, or those `names` (comma-separated) lists instead.
+pub fn load_evaluators(
+    config: &EvaluatorsConfig,
+    names: Option<&str>,
+) -> anyhow::Result<Evaluators> {
+    let mut settings = config.clone();
+    if let Some(names) = names {
         settings.enabled = names.split(',').map(|s| s.trim().to_owned()).collect();
     }
-    let evaluators = settings.build().context("loading the evaluators")?;
+    settings.build().context("loading the evaluators")
+}
+
+pub fn run(args: &EvalArgs, evaluators: &EvaluatorsConfig) -> anyhow::Result<ExitCode> {
+    let evaluators = load_evaluators(evaluators, args.evaluators.as_deref())?;
     let mut output = Output::create(&args.output)?;
     let mut progress = Progress::new();
     let mut exchanges = Exchanges::open(&args.input)?;

@@ -33,7 +33,7 @@ pub use money::NanoUsd;
 pub use problem::{Problem, Rejection};
 pub use side_tables::DeadLetter;
 pub use sink::{Sink, SinkError};
-pub use store::{Dialect, QueryFormat, Store, StoreError, StoreErrorKind};
+pub use store::{Dialect, QueryFormat, Store, StoreError, StoreErrorKind, json_lines, row_number};
 pub use tables::{Table, TableBatch};
 pub use timestamp::Timestamp;
 pub use view::EventView;

@@ -99,6 +99,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send;
 }
 
+/// A store's JSON-lines answer, one value per non-blank line.
+pub fn json_lines<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<Vec<T>, serde_json::Error> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(serde_json::from_slice)
+        .collect()
+}
+
+/// A number out of a row of that answer, whatever JSON type the store gave it: ClickHouse quotes
+/// 64-bit integers.
+pub fn row_number(row: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<f64> {
+    match row.get(key)? {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
 /// Why a query failed.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]

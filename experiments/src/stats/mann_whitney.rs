@@ -82,14 +82,16 @@ fn arm_rank_sum(control: &[(f64, u64)], arm: &[(f64, u64)]) -> (f64, f64) {
 fn kth_difference(control: &[(f64, u64)], arm: &[(f64, u64)], k: u64) -> f64 {
     let lowest = arm[0].0 - control[control.len() - 1].0;
     let highest = arm[arm.len() - 1].0 - control[0].0;
-    if pairs_at_most(control, arm, lowest) >= k {
+    let total: u64 = control.iter().map(|c| c.1).sum();
+    let pairs_at_most = |t| pairs_at_most(control, total, arm, t);
+    if pairs_at_most(lowest) >= k {
         return lowest;
     }
     // Invariant: fewer than k differences ≤ lo, at least k ≤ hi.
     let (mut lo, mut hi) = (order_key(lowest), order_key(highest));
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if pairs_at_most(control, arm, from_order_key(mid)) >= k {
+        if pairs_at_most(from_order_key(mid)) >= k {
             hi = mid;
         } else {
             lo = mid;
@@ -98,11 +100,10 @@ fn kth_difference(control: &[(f64, u64)], arm: &[(f64, u64)], k: u64) -> f64 {
     from_order_key(hi)
 }
 
-/// How many pairs have arm − control ≤ t. Rounded subtraction is monotone in each operand, so
+/// How many pairs have arm − control ≤ t, `total` being the control's count. Rounded subtraction is monotone in each operand, so
 /// the control values that leave a difference above t are the smallest ones, and there are more
 /// of them the larger the arm's value.
-fn pairs_at_most(control: &[(f64, u64)], arm: &[(f64, u64)], t: f64) -> u64 {
-    let total: u64 = control.iter().map(|c| c.1).sum();
+fn pairs_at_most(control: &[(f64, u64)], total: u64, arm: &[(f64, u64)], t: f64) -> u64 {
     let (mut below, mut below_count, mut pairs) = (0, 0, 0);
     for &(a, a_count) in arm {
         while below < control.len() && a - control[below].0 > t {
