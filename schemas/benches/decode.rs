@@ -1,8 +1,8 @@
-//! Decoding and validating events against parsing the same bytes into `serde_json::Value`, the
-//! least any consumer that reads the JSON pays. Run with `cargo bench -p sightline-schemas`.
+//! Decoding and validating events, into owned events and into the reader's borrowed views, against
+//! parsing the same bytes into `serde_json::Value`, the least any consumer that reads the JSON pays. Run with `cargo bench -p sightline-schemas`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sightline_schemas::{Limits, decode_event};
+use sightline_schemas::{Limits, decode_event, decode_view};
 
 /// The valid fixtures, minified as publishers send them.
 fn events() -> Vec<Vec<u8>> {
@@ -32,6 +32,13 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             for event in &events {
                 std::hint::black_box(decode_event(event, &limits).expect("valid"));
+            }
+        })
+    });
+    group.bench_function("decode_view", |b| {
+        b.iter(|| {
+            for event in &events {
+                std::hint::black_box(decode_view(event, &limits).expect("valid"));
             }
         })
     });

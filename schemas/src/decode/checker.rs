@@ -9,6 +9,10 @@ use super::{
     Limits,
     json::{Json, Object},
     path::Path,
+    rules::{
+        MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTE_VALUE_CHARS, MAX_FINISH_REASONS, MAX_ID_CHARS,
+        MAX_NAME_CHARS, MESSAGE_ROLES, chars_over, cost_of_number, epoch_millis, is_plain_decimal,
+    },
 };
 use crate::{
     event::{
@@ -20,13 +24,6 @@ use crate::{
     timestamp::Timestamp,
     view::EventView,
 };
-
-const MAX_ID_CHARS: usize = 128;
-const MAX_NAME_CHARS: usize = 256;
-const MAX_ATTRIBUTE_KEY_CHARS: usize = 128;
-const MAX_ATTRIBUTE_VALUE_CHARS: usize = 4096;
-const MAX_FINISH_REASONS: usize = 16;
-const MESSAGE_ROLES: [&str; 5] = ["system", "user", "assistant", "tool", "developer"];
 
 /// The header's fields, then the bodies'.
 const EVENT_FIELDS: [&str; 19] = [
@@ -396,7 +393,7 @@ impl Checker<'_> {
     fn cost(&mut self, r: &Obj<'_, '_, '_>) -> Option<NanoUsd> {
         let value = r.map.get("cost_usd")?;
         let parsed = match value {
-            Json::Number(n) => NanoUsd::parse_decimal(&n.to_string()),
+            Json::Number(n) => cost_of_number(n),
             Json::String(s) if is_plain_decimal(s) => NanoUsd::parse_decimal(s),
             other => Err(format!(
                 "expected non-negative number or decimal string, got {}",
@@ -440,9 +437,7 @@ impl Checker<'_> {
         let expected = "expected RFC 3339 string or integer epoch milliseconds";
         let parsed = match (value, value.as_whole_number()) {
             (Json::String(s), _) => Timestamp::parse_rfc3339(s),
-            (_, Some(ms)) => i64::try_from(ms)
-                .map_err(|_| format!("epoch milliseconds {ms} are outside 1970..9999"))
-                .and_then(Timestamp::from_epoch_millis),
+            (_, Some(ms)) => epoch_millis(ms),
             (other, None) => Err(format!("{expected}, got {}", other.describe())),
         };
         parsed
@@ -513,13 +508,7 @@ impl Checker<'_> {
             );
             return None;
         };
-        // Counting characters walks the text; a text no longer in bytes cannot be over.
-        let chars = if s.len() > max_chars {
-            s.chars().count()
-        } else {
-            0
-        };
-        if chars > max_chars {
+        if let Some(chars) = chars_over(s, max_chars) {
             self.fail(
                 obj.path_of(key),
                 format!("is {chars} characters, over the limit of {max_chars}"),
@@ -640,12 +629,4 @@ impl Checker<'_> {
             self.fail(obj.path_of(key), "unknown field");
         }
     }
-}
-
-fn is_plain_decimal(s: &str) -> bool {
-    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
-    !int.is_empty()
-        && !frac.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
 }

@@ -15,6 +15,8 @@ use serde::{
 };
 use serde_json::{Number, Value};
 
+use super::rules::whole_number;
+
 #[derive(Debug)]
 pub(super) enum Json<'a> {
     Null,
@@ -44,18 +46,11 @@ impl<'a> Json<'a> {
         matches!(self, Self::Bool(_))
     }
 
-    /// JSON has one number type: `12.0` is an integer to JSON Schema, so it is one here too.
     pub fn as_whole_number(&self) -> Option<i128> {
-        let Self::Number(n) = self else { return None };
-        if let Some(i) = n.as_i64() {
-            return Some(i.into());
+        match self {
+            Self::Number(n) => whole_number(n),
+            _ => None,
         }
-        if let Some(u) = n.as_u64() {
-            return Some(u.into());
-        }
-        n.as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 1.8e19)
-            .map(|f| f as i128)
     }
 
     /// How a wrong value reads in an error: strings quoted and shortened, containers named.

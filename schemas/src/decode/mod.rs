@@ -6,10 +6,16 @@
 mod checker;
 mod json;
 mod path;
+mod rules;
+#[cfg(test)]
+mod tests;
+mod wire;
 
 use checker::{Checker, Obj};
 use json::Json;
 use path::Path;
+
+use rules::is_supported_version;
 
 use crate::{SCHEMA_MAJOR, event::Event, problem::Rejection, view::EventView};
 
@@ -41,6 +47,9 @@ pub fn decode_event(bytes: &[u8], limits: &Limits) -> Result<Event, Rejection> {
 
 /// Validates one event into a view that borrows its plain strings from `bytes`. Never panics,
 /// whatever the bytes.
+///
+/// A valid event is read in one pass ([`wire`]); one that the pass does not accept is parsed into
+/// a tree and walked by the checker, which finds every problem and names its path.
 pub fn decode_view<'a>(bytes: &'a [u8], limits: &Limits) -> Result<EventView<'a>, Rejection> {
     if bytes.len() > limits.max_event_bytes {
         return Err(Rejection::single(
@@ -55,6 +64,14 @@ pub fn decode_view<'a>(bytes: &'a [u8], limits: &Limits) -> Result<EventView<'a>
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Rejection::single("$", format!("invalid UTF-8 at byte {}", e.valid_up_to()))
     })?;
+    match wire::decode(text, limits) {
+        Some(event) => Ok(event),
+        None => checked(text, limits),
+    }
+}
+
+/// The tree and the checker: every problem, each with its path.
+fn checked<'a>(text: &'a str, limits: &Limits) -> Result<EventView<'a>, Rejection> {
     let value =
         Json::parse(text).map_err(|e| Rejection::single("$", format!("invalid JSON: {e}")))?;
     let Json::Object(map) = &value else {
@@ -88,12 +105,4 @@ pub fn decode_view<'a>(bytes: &'a [u8], limits: &Limits) -> Result<EventView<'a>
             problems: cx.problems,
         }),
     }
-}
-
-fn is_supported_version(v: &str) -> bool {
-    let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
-    major == SCHEMA_MAJOR.to_string()
-        && !minor.is_empty()
-        && minor.bytes().all(|b| b.is_ascii_digit())
-        && !(minor.len() > 1 && minor.starts_with('0'))
 }
